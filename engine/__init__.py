@@ -1,0 +1,5 @@
+"""The engine: runs optimizers over losses and hands back numpy arrays."""
+
+from engine.trajectory import NEVER, Trajectory, random_starts, run, run_single
+
+__all__ = ["NEVER", "Trajectory", "random_starts", "run", "run_single"]

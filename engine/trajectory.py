@@ -1,0 +1,105 @@
+"""Step an optimizer across a loss with ``lax.scan`` under ``jit``, vmapped over many runs.
+
+Structure (loss function, optimizer, step count) is static; every number (hyperparameters, start
+points, surface parameters, divergence box) is a traced float32 value, so moving a slider never
+recompiles.
+"""
+
+from functools import partial
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from optimizers import OPTIMIZERS
+
+NEVER = -1  # diverged_at for a run that stayed finite and inside the box
+
+
+class Trajectory(NamedTuple):
+    """Per run and step: parameters, loss and gradient at that point; per run: the divergence step.
+
+    ``params[:, k]`` is the point after k updates (k = 0 is the start); runs that diverged stay
+    frozen at their last good point from ``diverged_at`` on.
+    """
+
+    params: Any
+    loss: Any
+    grads: Any
+    diverged_at: Any
+
+
+def _is_bad(loss, grads, params, box):
+    """True where the run has left the finite world or the box |p| <= box."""
+    leaves = jax.tree.leaves(params) + jax.tree.leaves(grads)
+    finite = jnp.isfinite(loss) & jnp.all(jnp.array([jnp.all(jnp.isfinite(x)) for x in leaves]))
+    inside = jnp.all(jnp.array([jnp.all(jnp.abs(x) <= box) for x in jax.tree.leaves(params)]))
+    return ~(finite & inside)
+
+
+def _run_one(loss_fn, optimizer_key, num_steps, hyperparams, start, loss_args, box, lr_scale):
+    """One run: num_steps updates from start, frozen where it diverges."""
+    spec = OPTIMIZERS[optimizer_key]
+    value_and_grad = jax.value_and_grad(loss_fn)
+    state = spec.make(**hyperparams).init(start)
+
+    def step(carry, k):
+        params, state, diverged_at = carry
+        loss, grads = value_and_grad(params, *loss_args)
+        scaled = dict(hyperparams, learning_rate=hyperparams["learning_rate"] * lr_scale[k])
+        updates, new_state = spec.make(**scaled).update(grads, state, params)
+        new_params = jax.tree.map(jnp.add, params, updates)
+        new_loss = loss_fn(new_params, *loss_args)
+        alive = diverged_at == NEVER
+        bad = _is_bad(new_loss, grads, new_params, box) & alive
+        keep = alive & ~bad
+        params = jax.tree.map(lambda new, old: jnp.where(keep, new, old), new_params, params)
+        state = jax.tree.map(lambda new, old: jnp.where(keep, new, old), new_state, state)
+        diverged_at = jnp.where(bad, k + 1, diverged_at)
+        return (params, state, diverged_at), (carry[0], loss, grads)
+
+    init = (start, state, jnp.asarray(NEVER, jnp.int32))
+    (_, _, diverged_at), history = jax.lax.scan(step, init, jnp.arange(num_steps + 1))
+    return Trajectory(*history, diverged_at)
+
+
+@partial(jax.jit, static_argnames=("loss_fn", "optimizer_key", "num_steps"))
+def _run_batch(loss_fn, optimizer_key, num_steps, hyperparams, starts, loss_args, box, lr_scale):
+    """The jitted, vmapped core: one run per row of ``starts`` and of each hyperparameter."""
+    one = partial(_run_one, loss_fn, optimizer_key, num_steps)
+    return jax.vmap(one, in_axes=(0, 0, None, None, None))(
+        hyperparams, starts, loss_args, box, lr_scale)
+
+
+def run(loss_fn, optimizer_key, hyperparams, starts, num_steps, loss_args=(), box=1e6,
+        lr_scale=None):
+    """Run ``num_steps`` updates for each of a batch of runs and return numpy arrays.
+
+    ``starts`` is a pytree whose leaves have a leading batch axis; each hyperparameter is a scalar
+    (shared by every run) or an array with one value per run. ``loss_fn(params, *loss_args)``.
+    """
+    leaves = jax.tree.leaves(starts)
+    batch = leaves[0].shape[0]
+    hyperparams = {name: jnp.broadcast_to(jnp.asarray(value, jnp.float32), (batch,))
+                   for name, value in hyperparams.items()}
+    starts = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32), starts)
+    loss_args = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32), tuple(loss_args))
+    if lr_scale is None:
+        lr_scale = np.ones(num_steps + 1, np.float32)
+    result = _run_batch(loss_fn, optimizer_key, int(num_steps), hyperparams, starts, loss_args,
+                        jnp.asarray(box, jnp.float32), jnp.asarray(lr_scale, jnp.float32))
+    return jax.tree.map(np.asarray, result)
+
+
+def run_single(loss_fn, optimizer_key, hyperparams, start, num_steps, loss_args=(), box=1e6):
+    """One run from one start point: the batch axis of ``run`` taken away."""
+    starts = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32)[None], start)
+    result = run(loss_fn, optimizer_key, hyperparams, starts, num_steps, loss_args, box)
+    return jax.tree.map(lambda x: x[0], result)
+
+
+def random_starts(seed, sigma, count, dim=2):
+    """Start points drawn from N(0, sigma^2), as the lecture's step 1 says; the seed is explicit."""
+    key = jax.random.PRNGKey(int(seed))
+    return np.asarray(sigma * jax.random.normal(key, (int(count), int(dim)), jnp.float32))

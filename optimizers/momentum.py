@@ -1,0 +1,48 @@
+"""SGD with heavy-ball momentum (Polyak, 1964), as torch.optim.SGD with dampening 0.
+
+$$b \\leftarrow \\mu b + g, \\qquad W \\leftarrow W - \\eta b$$
+"""
+
+from typing import Any, NamedTuple
+
+import jax
+
+from optimizers.base import (
+    GradientTransformation,
+    HyperParam,
+    OptimizerSpec,
+    learning_rate,
+    zeros_like_tree,
+)
+
+LATEX = r"b \leftarrow \mu\, b + g, \qquad W \leftarrow W - \eta\, b"
+PAPER = ('Polyak, B. T. "Some methods of speeding up the convergence of iteration methods." '
+         'USSR Computational Mathematics and Mathematical Physics 4.5 (1964): 1-17.')
+MOMENTUM = HyperParam("momentum", "momentum μ", 0.9, 0.0, 0.999,
+                      help="How much of the previous velocity each step keeps.")
+
+
+class MomentumState(NamedTuple):
+    """The velocity b, one array per parameter."""
+
+    velocity: Any
+
+
+def make(learning_rate, momentum):
+    """Heavy-ball momentum: b = mu b + g; updates = -lr b."""
+
+    def init(params):
+        return MomentumState(zeros_like_tree(params))
+
+    def update(grads, state, params=None):
+        velocity = jax.tree.map(lambda b, g: momentum * b + g, state.velocity, grads)
+        updates = jax.tree.map(lambda b: -learning_rate * b, velocity)
+        return updates, MomentumState(velocity)
+
+    return GradientTransformation(init, update)
+
+
+SPEC = OptimizerSpec(
+    key="momentum", name="Momentum", make=make, latex=LATEX, paper=PAPER,
+    hyperparams=(learning_rate(0.01), MOMENTUM), module=__name__,
+)

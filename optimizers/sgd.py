@@ -1,0 +1,37 @@
+"""Plain stochastic gradient descent (Kiefer & Wolfowitz, 1952).
+
+$$W \\leftarrow W - \\eta \\, g$$
+"""
+
+from typing import NamedTuple
+
+import jax
+
+from optimizers.base import GradientTransformation, OptimizerSpec, learning_rate
+
+LATEX = r"W \leftarrow W - \eta \, \frac{\partial J(W)}{\partial W}"
+PAPER = ('Kiefer, J. and Wolfowitz, J. "Stochastic estimation of the maximum of a regression '
+         'function." The Annals of Mathematical Statistics (1952): 462-466.')
+
+
+class SgdState(NamedTuple):
+    """SGD keeps no state."""
+
+
+def make(learning_rate):
+    """SGD as an optax-style transformation: updates = -lr * g."""
+
+    def init(params):
+        return SgdState()
+
+    def update(grads, state, params=None):
+        updates = jax.tree.map(lambda g: -learning_rate * g, grads)
+        return updates, state
+
+    return GradientTransformation(init, update)
+
+
+SPEC = OptimizerSpec(
+    key="sgd", name="SGD", make=make, latex=LATEX, paper=PAPER,
+    hyperparams=(learning_rate(0.01),), module=__name__,
+)

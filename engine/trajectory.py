@@ -42,26 +42,32 @@ def _run_one(loss_fn, optimizer_key, num_steps, hyperparams, start, loss_args, b
     """One run: num_steps updates from start, frozen where it diverges."""
     spec = OPTIMIZERS[optimizer_key]
     value_and_grad = jax.value_and_grad(loss_fn)
-    state = spec.make(**hyperparams).init(start)
+
+    def keep_if(keep, new, old):
+        return jax.tree.map(lambda a, b: jnp.where(keep, a, b), new, old)
 
     def step(carry, k):
-        params, state, diverged_at = carry
-        loss, grads = value_and_grad(params, *loss_args)
+        params, state, loss, grads, diverged_at = carry
         scaled = dict(hyperparams, learning_rate=hyperparams["learning_rate"] * lr_scale[k])
         updates, new_state = spec.make(**scaled).update(grads, state, params)
         new_params = jax.tree.map(jnp.add, params, updates)
-        new_loss = loss_fn(new_params, *loss_args)
+        new_loss, new_grads = value_and_grad(new_params, *loss_args)
         alive = diverged_at == NEVER
-        bad = _is_bad(new_loss, grads, new_params, box) & alive
+        bad = alive & _is_bad(new_loss, new_grads, new_params, box)
         keep = alive & ~bad
-        params = jax.tree.map(lambda new, old: jnp.where(keep, new, old), new_params, params)
-        state = jax.tree.map(lambda new, old: jnp.where(keep, new, old), new_state, state)
-        diverged_at = jnp.where(bad, k + 1, diverged_at)
-        return (params, state, diverged_at), (carry[0], loss, grads)
+        new_carry = (*keep_if(keep, (new_params, new_state, new_loss, new_grads),
+                              (params, state, loss, grads)),
+                     jnp.where(bad, k + 1, diverged_at))
+        return new_carry, (params, loss, grads)
 
-    init = (start, state, jnp.asarray(NEVER, jnp.int32))
-    (_, _, diverged_at), history = jax.lax.scan(step, init, jnp.arange(num_steps + 1))
-    return Trajectory(*history, diverged_at)
+    loss, grads = value_and_grad(start, *loss_args)
+    state = spec.make(**hyperparams).init(start)
+    init = (start, state, loss, grads, jnp.asarray(NEVER, jnp.int32))
+    (params, _, loss, grads, diverged_at), history = jax.lax.scan(step, init, jnp.arange(num_steps))
+    # The history holds the points before each update; the point after the last one is appended.
+    params, loss, grads = jax.tree.map(lambda h, last: jnp.concatenate([h, last[None]]),
+                                       history, (params, loss, grads))
+    return Trajectory(params, loss, grads, diverged_at)
 
 
 @partial(jax.jit, static_argnames=("loss_fn", "optimizer_key", "num_steps"))
@@ -78,6 +84,7 @@ def run(loss_fn, optimizer_key, hyperparams, starts, num_steps, loss_args=(), bo
 
     ``starts`` is a pytree whose leaves have a leading batch axis; each hyperparameter is a scalar
     (shared by every run) or an array with one value per run. ``loss_fn(params, *loss_args)``.
+    ``lr_scale[k]`` multiplies the learning rate of update k (a schedule); one factor per update.
     """
     leaves = jax.tree.leaves(starts)
     batch = leaves[0].shape[0]
@@ -86,7 +93,9 @@ def run(loss_fn, optimizer_key, hyperparams, starts, num_steps, loss_args=(), bo
     starts = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32), starts)
     loss_args = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32), tuple(loss_args))
     if lr_scale is None:
-        lr_scale = np.ones(num_steps + 1, np.float32)
+        lr_scale = np.ones(num_steps, np.float32)
+    if np.shape(lr_scale) != (num_steps,):
+        raise ValueError(f"lr_scale needs one factor per update: shape ({num_steps},)")
     result = _run_batch(loss_fn, optimizer_key, int(num_steps), hyperparams, starts, loss_args,
                         jnp.asarray(box, jnp.float32), jnp.asarray(lr_scale, jnp.float32))
     return jax.tree.map(np.asarray, result)

@@ -13,13 +13,14 @@ _ALL = (
     Landscape(
         "quadratic", "Quadratic bowl (ill-conditioned)", f.quadratic, ((-3, 3), (-3, 3)),
         ((0.0, 0.0),), 0.0,
-        r"\tfrac12 (u^2 + \kappa v^2),\ (u, v) = \text{(x, y) rotated by } \theta",
+        r"\tfrac12 (u^2 + \kappa v^2)",
         (-2.5, 2.0),
         params=(HyperParam("condition", "condition number κ", 10.0, 1.0, 100.0, log=True,
                            help="Ratio of the steepest to the flattest curvature."),
                 HyperParam("angle", "rotation θ (degrees)", 30.0, 0.0, 90.0,
                            help="Turns the bowl's axes away from the coordinate axes.")),
-        note="Hessian eigenvalues 1 and κ: gradient descent is stable for η < 2/κ."),
+        note="(u, v) are (x, y) turned by θ. Hessian eigenvalues 1 and κ: gradient descent is "
+             "stable for η < 2/κ, fastest at η = 2/(1 + κ)."),
     Landscape("saddle", "Saddle", f.saddle, ((-2, 2), (-2, 2)), (), None, r"x^2 - y^2",
               (-1.8, 0.05), note="No minimum: the loss falls without bound along y."),
     Landscape("rosenbrock", "Rosenbrock", f.rosenbrock, ((-2, 2), (-1, 3)), ((1.0, 1.0),), 0.0,

@@ -23,7 +23,7 @@ LATEX = (r"v \leftarrow \rho\, v + (1-\rho)\, g^2, \quad "
 PAPER = ('Zeiler, M. D. "ADADELTA: an adaptive learning rate method." arXiv preprint '
          'arXiv:1212.5701 (2012).')
 RHO = HyperParam("rho", "decay ρ", 0.9, 0.0, 0.9999,
-                 help="How slowly both running averages forget.")
+                 help="How slowly both running averages forget.", near_one=True)
 EPS = HyperParam("eps", "ε", 1e-2, 1e-12, 1e-1, log=True,
                  help="Sets the size of the first steps, since u starts at zero.")
 

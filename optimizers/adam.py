@@ -22,9 +22,9 @@ LATEX = (r"m \leftarrow \beta_1 m + (1-\beta_1)\, g, \quad "
          r"W \leftarrow W - \eta\, \frac{m / (1-\beta_1^t)}{\sqrt{v / (1-\beta_2^t)} + \epsilon}")
 PAPER = ('Kingma, D. P. and Ba, J. "Adam: A method for stochastic optimization." arXiv preprint '
          'arXiv:1412.6980 (2014).')
-B1 = HyperParam("b1", "β₁", 0.9, 0.0, 0.999, help="Decay of the running mean of gradients.")
+B1 = HyperParam("b1", "β₁", 0.9, 0.0, 0.999, help="Decay of the running mean of gradients.", near_one=True)
 B2 = HyperParam("b2", "β₂", 0.999, 0.0, 0.99999,
-                help="Decay of the running mean of squared gradients.")
+                help="Decay of the running mean of squared gradients.", near_one=True)
 EPS = HyperParam("eps", "ε", 1e-8, 1e-12, 1e-2, log=True,
                  help="Added to the denominator so it is never zero.")
 

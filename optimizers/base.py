@@ -26,6 +26,7 @@ class HyperParam:
     max: float
     log: bool = False
     help: str = ""
+    near_one: bool = False  # a decay rate: its slider is finer as it approaches 1
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ LATEX = r"b \leftarrow \mu\, b + g, \qquad W \leftarrow W - \eta\, b"
 PAPER = ('Polyak, B. T. "Some methods of speeding up the convergence of iteration methods." '
          'USSR Computational Mathematics and Mathematical Physics 4.5 (1964): 1-17.')
 MOMENTUM = HyperParam("momentum", "momentum μ", 0.9, 0.0, 0.999,
-                      help="How much of the previous velocity each step keeps.")
+                      help="How much of the previous velocity each step keeps.", near_one=True)
 
 
 class MomentumState(NamedTuple):

@@ -22,7 +22,7 @@ PAPER = ('Tieleman, T. and Hinton, G. "Lecture 6.5-rmsprop: divide the gradient 
          'average of its recent magnitude." COURSERA: Neural Networks for Machine Learning 4.2 '
          '(2012): 26-31.')
 DECAY = HyperParam("decay", "decay α", 0.99, 0.0, 0.9999,
-                   help="How slowly the running average of squared gradients forgets.")
+                   help="How slowly the running average of squared gradients forgets.", near_one=True)
 EPS = HyperParam("eps", "ε", 1e-8, 1e-12, 1e-2, log=True,
                  help="Added to the denominator so it is never zero.")
 

@@ -33,5 +33,5 @@ def make(learning_rate):
 
 SPEC = OptimizerSpec(
     key="sgd", name="SGD", make=make, latex=LATEX, paper=PAPER,
-    hyperparams=(learning_rate(0.01),), module=__name__,
+    hyperparams=(learning_rate(0.15),), module=__name__,
 )

@@ -1,0 +1,21 @@
+"""Shared look of the figures: colours, and the colour transform for steep surfaces."""
+
+import numpy as np
+
+PATH_COLOUR = "#e4572e"
+POINT_COLOUR = "#ffffff"
+ARROW_COLOUR = "#ffd23f"
+MINIMUM_COLOUR = "#f7f7f7"
+DIVERGED_COLOUR = "#d62728"
+COLORSCALE = "Viridis"
+FONT = dict(size=14)
+
+
+def colour_values(z, log_color):
+    """Values for the colour scale: log10(z - min + delta) for steep surfaces, z otherwise."""
+    if not log_color:
+        return z.astype(np.float32), "J"
+    finite = z[np.isfinite(z)]
+    low, high = float(finite.min()), float(finite.max())
+    delta = max(1e-3, 1e-6 * (high - low))
+    return np.log10(np.maximum(z - low, 0) + delta).astype(np.float32), "log₁₀(J − min + δ)"

@@ -1,0 +1,44 @@
+"""Cached calls into the engine, keyed by plain numbers (jax arrays are not hashable)."""
+
+import numpy as np
+import streamlit as st
+
+from engine import random_starts, run_single, surface_grid
+from landscapes import LANDSCAPES
+
+MAX_STEPS = 1000  # every run takes this many steps and pages slice: the step slider never recompiles
+GRID_SIZE = 100
+
+
+def divergence_box(landscape):
+    """The box |p| <= box a run must stay in: a hundred plot widths out, far beyond anything shown."""
+    (xmin, xmax), (ymin, ymax) = landscape.bounds
+    return 100.0 * max(xmax - xmin, ymax - ymin, abs(xmin), abs(xmax), abs(ymin), abs(ymax))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def grid(landscape_key, theta):
+    """Axes and values of the surface on a GRID_SIZE x GRID_SIZE grid."""
+    landscape = LANDSCAPES[landscape_key]
+    return surface_grid(landscape.fn_with, landscape.bounds, np.asarray(theta, np.float32), GRID_SIZE)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def trajectory(landscape_key, theta, optimizer_key, hyperparams, start):
+    """MAX_STEPS steps of one optimizer from one start; ``hyperparams`` is a tuple of (name, value)."""
+    landscape = LANDSCAPES[landscape_key]
+    return run_single(landscape.fn_with, optimizer_key, dict(hyperparams), np.asarray(start, np.float32),
+                      MAX_STEPS, (np.asarray(theta, np.float32),), divergence_box(landscape))
+
+
+def random_start(seed, sigma):
+    """One start point from N(0, sigma^2) with the given seed."""
+    return tuple(float(v) for v in random_starts(seed, sigma, 1)[0])
+
+
+def cut(run, steps):
+    """The run's first ``steps`` steps, ending at its last finite point if it diverged before."""
+    diverged = int(run.diverged_at)
+    last = steps if diverged < 0 or diverged > steps else diverged - 1
+    return run.params[: last + 1], run.grads[: last + 1], run.loss[: last + 1], (
+        diverged if 0 <= diverged <= steps else None)

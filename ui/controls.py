@@ -1,0 +1,35 @@
+"""Widgets generated from the registries' specs; every value read back is validated again."""
+
+import streamlit as st
+
+from ui.validate import clean_hyperparams, log_options, near_one_options
+
+
+def format_number(value):
+    """A compact label for a slider stop: 0.001, 1e-05, 0.9999."""
+    return f"{value:.4g}"
+
+
+def number_widget(spec, key):
+    """One slider for a hyperparameter spec, bound to the URL so a link reproduces the view."""
+    if spec.log or spec.near_one:
+        maker = log_options if spec.log else near_one_options
+        options = maker(spec.min, spec.max, spec.default)
+        return st.select_slider(spec.label, options=options, value=float(spec.default), key=key,
+                                format_func=format_number, help=spec.help, bind="query-params")
+    step = 1.0 if spec.max - spec.min >= 50 else (spec.max - spec.min) / 100
+    return st.slider(spec.label, float(spec.min), float(spec.max), float(spec.default), step=step,
+                     key=key, help=spec.help, bind="query-params")
+
+
+def spec_sliders(specs, prefix):
+    """Sliders for a tuple of HyperParam specs; returns their cleaned values by name."""
+    values = {h.name: number_widget(h, f"{prefix}.{h.name}") for h in specs}
+    return clean_hyperparams(specs, values)
+
+
+def registry_select(label, registry, key, default):
+    """A select box over a registry's keys, showing display names, bound to the URL."""
+    keys = list(registry)
+    return st.selectbox(label, keys, index=keys.index(default), key=key, bind="query-params",
+                        format_func=lambda k: registry[k].name)

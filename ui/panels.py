@@ -1,0 +1,59 @@
+"""Read-outs beside the figures: the update written with this step's numbers, the rule, the code."""
+
+import importlib
+import inspect
+
+import numpy as np
+import streamlit as st
+
+
+def _vector(values):
+    """A 2-vector as a LaTeX column."""
+    return r"\begin{bmatrix}" + r" \\ ".join(f"{v:.4g}" for v in values) + r"\end{bmatrix}"
+
+
+def update_equation(point, grad, next_point, learning_rate, is_plain_gd):
+    """W <- W - eta dJ/dW with this step's numbers; for other rules, the step they actually took."""
+    if is_plain_gd:
+        return (r"\begin{aligned} W &\leftarrow W - \eta \frac{\partial J}{\partial W} \\ "
+                f"{_vector(next_point)} &= {_vector(point)} - {learning_rate:.4g}\\,{_vector(grad)}"
+                r"\end{aligned}")
+    step = np.asarray(next_point) - np.asarray(point)
+    return (r"\begin{aligned} W &\leftarrow W + \Delta W \\ "
+            f"{_vector(next_point)} &= {_vector(point)} + {_vector(step)} \\ "
+            r"\text{(plain GD: } -\eta \tfrac{\partial J}{\partial W} &= "
+            f"{_vector(-learning_rate * np.asarray(grad))}\\text{{)}}"
+            r"\end{aligned}")
+
+
+def step_panel(k, path, grads, loss, learning_rate, is_plain_gd):
+    """The numbers of step k: where we are, the gradient there, and the update."""
+    last = len(path) - 1
+    st.markdown(f"**Step {k} of {last}** · loss J = `{loss[k]:.6g}` · "
+                f"‖∇J‖ = `{float(np.hypot(*grads[k])):.4g}`")
+    if k < last:
+        st.latex(update_equation(path[k], grads[k], path[k + 1], learning_rate, is_plain_gd))
+    else:
+        st.latex(r"W = " + _vector(path[k]) + r",\quad \frac{\partial J}{\partial W} = "
+                 + _vector(grads[k]))
+        st.caption("This is the last step shown; move the step slider back to see an update.")
+
+
+def divergence_message(diverged_at, has_minimum):
+    """A plain sentence on why the run stopped early: a lesson, not an error."""
+    if has_minimum:
+        st.warning(f"**Diverged at step {diverged_at}**: the learning rate is too large for this "
+                   "surface. Each step overshoots further than the last, until the numbers blow up. "
+                   f"The path is shown up to step {diverged_at - 1}; try a smaller learning rate.")
+    else:
+        st.warning(f"**Ran off the map at step {diverged_at}**: this surface has no minimum, so the "
+                   "loss keeps falling forever and the path leaves the plot. "
+                   f"The path is shown up to step {diverged_at - 1}.")
+
+
+def rule_and_code(spec):
+    """The optimizer's update rule in LaTeX, its paper and the source code that really runs."""
+    st.latex(spec.latex)
+    st.caption(f"Paper: {spec.paper}")
+    source = inspect.getsource(importlib.import_module(spec.module))
+    st.code(source, language="python")

@@ -1,10 +1,15 @@
-"""The animated contour plot: the path so far, the current point and the -∇J arrow, frame by frame."""
+"""The animated contour plot: the path so far, the current point and the -∇J arrow, frame by frame.
+
+Frames redraw only the three moving traces (``redraw: False``), so playing stays smooth; the surface
+behind them is a layout image (see ``plotting.raster``), which animation leaves alone.
+"""
 
 import numpy as np
 import plotly.graph_objects as go
 
 from plotting import style
 from plotting.frames import FramedFigure, compact
+from plotting.raster import background_image
 
 MAX_FRAMES = 101
 ARROW_FRACTION = 0.12  # arrow length as a fraction of the plot's width
@@ -38,14 +43,20 @@ def _moving_traces(path, grads, steps, i, span):
     ]
 
 
-def _base_traces(xs, ys, z, log_color, minima, path, grid_values):
-    """Static traces: contour, minima, the whole path (faint) and the clickable grid."""
-    colour, colour_title = style.colour_values(z, log_color)
-    gx, gy = np.meshgrid(xs[::3], ys[::3])
+def _colour_bar(low, high, title):
+    """An invisible trace that only carries the colour bar of the background image."""
+    return go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+                      marker=dict(colorscale=style.COLORSCALE, cmin=low, cmax=high, color=[low],
+                                  showscale=True,
+                                  colorbar=dict(title=dict(text=title, side="right"))))
+
+
+def _base_traces(xs, ys, z, colour, colour_title, minima, path):
+    """Static traces: colour bar, minima, the whole path (faint) and the clickable grid."""
+    stride = max(1, len(xs) // 40)
+    gx, gy = np.meshgrid(xs[::stride], ys[::stride])
     return [
-        go.Contour(x=xs, y=ys, z=colour, colorscale=style.COLORSCALE, ncontours=30,
-                   contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5),
-                   colorbar=dict(title=dict(text=colour_title, side="right")), hoverinfo="skip"),
+        _colour_bar(float(np.nanmin(colour)), float(np.nanmax(colour)), colour_title),
         go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers",
                    name="global minimum", marker=dict(symbol="star", size=14,
                    color=style.MINIMUM_COLOUR, line=dict(color="black", width=1))),
@@ -54,10 +65,18 @@ def _base_traces(xs, ys, z, log_color, minima, path, grid_values):
                    hoverinfo="skip"),
         go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", name="click to start here",
                    marker=dict(size=12, opacity=0.01, color="white"), showlegend=False,
-                   customdata=grid_values[::3, ::3].ravel(),
+                   customdata=z[::stride, ::stride].ravel(),
                    hovertemplate="x=%{x:.3f}, y=%{y:.3f}<br>J=%{customdata:.4g}"
                                  "<br>click to start here<extra></extra>"),
     ]
+
+
+def _background(xs, ys, colour):
+    """The shaded surface as a layout image filling the axes."""
+    low, high = float(np.nanmin(colour)), float(np.nanmax(colour))
+    return dict(source=background_image(colour, low, high), xref="x", yref="y", x=float(xs[0]),
+                y=float(ys[-1]), sizex=float(xs[-1] - xs[0]), sizey=float(ys[-1] - ys[0]),
+                sizing="stretch", layer="below")
 
 
 def _moving_styles():
@@ -75,15 +94,15 @@ def _moving_styles():
 
 def _controls(steps, active):
     """Play/Pause buttons and a step scrubber driving the frames."""
-    still = dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))
-    play = dict(frame=dict(duration=80, redraw=True), fromcurrent=True, transition=dict(duration=0))
+    still = dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))
+    play = dict(frame=dict(duration=80, redraw=False), fromcurrent=True, transition=dict(duration=0))
     buttons = [dict(label="▶ Play", method="animate", args=[None, play]),
                dict(label="⏸ Pause", method="animate", args=[[None], still])]
     slider = dict(active=int(active), currentvalue=dict(prefix="step "), x=0, len=1,
                   y=0, yanchor="top", pad=dict(t=45),
                   steps=[dict(label=str(s), method="animate", args=[[str(s)], still]) for s in steps])
     menu = dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
-                showactive=False, buttons=buttons, pad=dict(t=120, r=10))
+                showactive=False, buttons=buttons, pad=dict(t=135, r=10))
     return [menu], [slider]
 
 
@@ -96,7 +115,8 @@ def path_animation(xs, ys, z, path, grads, *, log_color, minima, inspect_step, t
     span = float(xs[-1] - xs[0])
     steps = frame_steps(len(path) - 1)
     active = int(np.searchsorted(steps, min(inspect_step, steps[-1]), side="right") - 1)
-    base = _base_traces(xs, ys, z, log_color, minima, path, z)
+    colour, colour_title = style.colour_values(z, log_color)
+    base = _base_traces(xs, ys, z, colour, colour_title, minima, path)
     moving = [go.Scatter(**trace, **look) for trace, look in
               zip(_moving_traces(path, grads, steps, active, span), _moving_styles(), strict=True)]
     moving_indices = list(range(len(base), len(base) + len(moving)))
@@ -107,11 +127,14 @@ def path_animation(xs, ys, z, path, grads, *, log_color, minima, inspect_step, t
     figure = FramedFigure(data=base + moving, layout=None, frames=frames)
     figure.update_layout(
         title=title, font=style.FONT, height=680, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title="x  (w₀)", range=[xs[0], xs[-1]], constrain="domain"),
-        yaxis=dict(title="y  (w₁)", range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1,
+        xaxis=dict(title="x  (w₀)", range=[xs[0], xs[-1]], constrain="domain", showgrid=False,
+                   zeroline=False),
+        yaxis=dict(title="y  (w₁)", range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1, showgrid=False,
+                   zeroline=False,
                    constrain="domain"),
         legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"),
         updatemenus=menus, sliders=sliders, clickmode="event+select", dragmode=False,
+        images=[_background(xs, ys, colour)], plot_bgcolor="white",
         uirevision="contour",
     )
     return figure

@@ -7,7 +7,7 @@ from engine import random_starts, run_single, surface_grid
 from landscapes import LANDSCAPES
 
 MAX_STEPS = 1000  # every run takes this many steps and pages slice: the step slider never recompiles
-GRID_SIZE = 100
+GRID_SIZE = 200
 
 
 def divergence_box(landscape):

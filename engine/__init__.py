@@ -1,6 +1,6 @@
 """The engine: runs optimizers over losses and hands back numpy arrays."""
 
 from engine.grid import surface_grid
-from engine.trajectory import NEVER, Trajectory, random_starts, run, run_single
+from engine.trajectory import NEVER, Summary, Trajectory, random_starts, run, run_single, sweep
 
-__all__ = ["NEVER", "Trajectory", "random_starts", "run", "run_single", "surface_grid"]
+__all__ = ["NEVER", "Summary", "Trajectory", "random_starts", "run", "run_single", "surface_grid", "sweep"]

@@ -17,9 +17,9 @@ from optimizers.base import (
     zeros_like_tree,
 )
 
-LATEX = (r"v \leftarrow \rho\, v + (1-\rho)\, g^2, \quad "
-         r"d = \frac{\sqrt{u + \epsilon}}{\sqrt{v + \epsilon}}\, g, \quad "
-         r"u \leftarrow \rho\, u + (1-\rho)\, d^2, \quad W \leftarrow W - \eta\, d")
+LATEX = (r"\begin{aligned} v &\leftarrow \rho\, v + (1-\rho)\, g^2 \\ "
+         r"d &= \frac{\sqrt{u + \epsilon}}{\sqrt{v + \epsilon}}\, g \\ "
+         r"u &\leftarrow \rho\, u + (1-\rho)\, d^2 \\ W &\leftarrow W - \eta\, d \end{aligned}")
 PAPER = ('Zeiler, M. D. "ADADELTA: an adaptive learning rate method." arXiv preprint '
          'arXiv:1212.5701 (2012).')
 RHO = HyperParam("rho", "decay ρ", 0.9, 0.0, 0.9999,

@@ -16,8 +16,8 @@ from optimizers.base import (
     learning_rate,
 )
 
-LATEX = (r"s \leftarrow s + g^2, \qquad "
-         r"W \leftarrow W - \frac{\eta}{\sqrt{s} + \epsilon}\, g")
+LATEX = (r"\begin{aligned} s &\leftarrow s + g^2 \\ "
+         r"W &\leftarrow W - \frac{\eta}{\sqrt{s} + \epsilon}\, g \end{aligned}")
 PAPER = ('Duchi, J., Hazan, E. and Singer, Y. "Adaptive subgradient methods for online learning '
          'and stochastic optimization." Journal of Machine Learning Research 12.7 (2011).')
 EPS = HyperParam("eps", "ε", 1e-10, 1e-12, 1e-2, log=True,

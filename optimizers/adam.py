@@ -17,9 +17,10 @@ from optimizers.base import (
     zeros_like_tree,
 )
 
-LATEX = (r"m \leftarrow \beta_1 m + (1-\beta_1)\, g, \quad "
-         r"v \leftarrow \beta_2 v + (1-\beta_2)\, g^2, \quad "
-         r"W \leftarrow W - \eta\, \frac{m / (1-\beta_1^t)}{\sqrt{v / (1-\beta_2^t)} + \epsilon}")
+LATEX = (r"\begin{aligned} m &\leftarrow \beta_1 m + (1-\beta_1)\, g \\ "
+         r"v &\leftarrow \beta_2 v + (1-\beta_2)\, g^2 \\ "
+         r"W &\leftarrow W - \eta\, \frac{m / (1-\beta_1^t)}{\sqrt{v / (1-\beta_2^t)} + \epsilon}"
+         r"\end{aligned}")
 PAPER = ('Kingma, D. P. and Ba, J. "Adam: A method for stochastic optimization." arXiv preprint '
          'arXiv:1412.6980 (2014).')
 B1 = HyperParam("b1", "β₁", 0.9, 0.0, 0.999, help="Decay of the running mean of gradients.", near_one=True)

@@ -15,7 +15,7 @@ from optimizers.base import (
     zeros_like_tree,
 )
 
-LATEX = r"b \leftarrow \mu\, b + g, \qquad W \leftarrow W - \eta\, b"
+LATEX = r"\begin{aligned} b &\leftarrow \mu\, b + g \\ W &\leftarrow W - \eta\, b \end{aligned}"
 PAPER = ('Polyak, B. T. "Some methods of speeding up the convergence of iteration methods." '
          'USSR Computational Mathematics and Mathematical Physics 4.5 (1964): 1-17.')
 MOMENTUM = HyperParam("momentum", "momentum μ", 0.9, 0.0, 0.999,

@@ -10,7 +10,8 @@ import jax
 from optimizers.base import GradientTransformation, OptimizerSpec, learning_rate, zeros_like_tree
 from optimizers.momentum import MOMENTUM
 
-LATEX = r"b \leftarrow \mu\, b + g, \qquad W \leftarrow W - \eta\,(g + \mu\, b)"
+LATEX = (r"\begin{aligned} b &\leftarrow \mu\, b + g \\ "
+         r"W &\leftarrow W - \eta\,(g + \mu\, b) \end{aligned}")
 PAPER = ('Nesterov, Y. "A method for solving the convex programming problem with convergence '
          'rate O(1/k^2)." Soviet Mathematics Doklady 27 (1983): 372-376; in deep learning: '
          'Sutskever, I. et al. "On the importance of initialization and momentum in deep '

@@ -16,8 +16,8 @@ from optimizers.base import (
     zeros_like_tree,
 )
 
-LATEX = (r"v \leftarrow \alpha\, v + (1 - \alpha)\, g^2, \qquad "
-         r"W \leftarrow W - \frac{\eta}{\sqrt{v} + \epsilon}\, g")
+LATEX = (r"\begin{aligned} v &\leftarrow \alpha\, v + (1 - \alpha)\, g^2 \\ "
+         r"W &\leftarrow W - \frac{\eta}{\sqrt{v} + \epsilon}\, g \end{aligned}")
 PAPER = ('Tieleman, T. and Hinton, G. "Lecture 6.5-rmsprop: divide the gradient by a running '
          'average of its recent magnitude." COURSERA: Neural Networks for Machine Learning 4.2 '
          '(2012): 26-31.')

@@ -5,10 +5,9 @@ behind them is a layout image (see ``plotting.raster``), which animation leaves 
 """
 
 import numpy as np
-import plotly.graph_objects as go
 
 from plotting import style
-from plotting.frames import FramedFigure, compact
+from plotting.frames import DictFigure, compact
 from plotting.raster import background_image
 
 MAX_FRAMES = 101
@@ -37,46 +36,10 @@ def _moving_traces(path, grads, steps, i, span):
     trail = path[steps[: i + 1]]
     ax, ay = _arrow(path[step], grads[step], span)
     return [
-        dict(x=compact(trail[:, 0], span), y=compact(trail[:, 1], span)),
-        dict(x=compact([path[step, 0]], span), y=compact([path[step, 1]], span)),
-        dict(x=compact(ax, span), y=compact(ay, span)),
+        dict(type="scatter", x=compact(trail[:, 0], span), y=compact(trail[:, 1], span)),
+        dict(type="scatter", x=compact([path[step, 0]], span), y=compact([path[step, 1]], span)),
+        dict(type="scatter", x=compact(ax, span), y=compact(ay, span)),
     ]
-
-
-def _colour_bar(low, high, title):
-    """An invisible trace that only carries the colour bar of the background image."""
-    return go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-                      marker=dict(colorscale=style.COLORSCALE, cmin=low, cmax=high, color=[low],
-                                  showscale=True,
-                                  colorbar=dict(title=dict(text=title, side="right"))))
-
-
-def _base_traces(xs, ys, z, colour, colour_title, minima, path):
-    """Static traces: colour bar, minima, the whole path (faint) and the clickable grid."""
-    stride = max(1, len(xs) // 40)
-    gx, gy = np.meshgrid(xs[::stride], ys[::stride])
-    return [
-        _colour_bar(float(np.nanmin(colour)), float(np.nanmax(colour)), colour_title),
-        go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers",
-                   name="global minimum", marker=dict(symbol="star", size=14,
-                   color=style.MINIMUM_COLOUR, line=dict(color="black", width=1))),
-        go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", name="whole path",
-                   line=dict(color=style.PATH_COLOUR, width=1, dash="dot"), opacity=0.6,
-                   hoverinfo="skip"),
-        go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", name="click to start here",
-                   marker=dict(size=12, opacity=0.01, color="white"), showlegend=False,
-                   customdata=z[::stride, ::stride].ravel(),
-                   hovertemplate="x=%{x:.3f}, y=%{y:.3f}<br>J=%{customdata:.4g}"
-                                 "<br>click to start here<extra></extra>"),
-    ]
-
-
-def _background(xs, ys, colour):
-    """The shaded surface as a layout image filling the axes."""
-    low, high = float(np.nanmin(colour)), float(np.nanmax(colour))
-    return dict(source=background_image(colour, low, high), xref="x", yref="y", x=float(xs[0]),
-                y=float(ys[-1]), sizex=float(xs[-1] - xs[0]), sizey=float(ys[-1] - ys[0]),
-                sizing="stretch", layer="below")
 
 
 def _moving_styles():
@@ -90,6 +53,39 @@ def _moving_styles():
              marker=dict(symbol=["circle", "arrow"], size=[1, 16], angleref="previous",
                          color=style.ARROW_COLOUR)),
     ]
+
+
+def _base_traces(xs, ys, z, colour, colour_title, minima, path):
+    """Static traces: colour bar, minima, the whole path (faint) and the clickable grid."""
+    span = float(xs[-1] - xs[0])
+    stride = max(1, len(xs) // 40)
+    gx, gy = np.meshgrid(xs[::stride], ys[::stride])
+    low, high = float(np.nanmin(colour)), float(np.nanmax(colour))
+    return [
+        dict(type="scatter", x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+             marker=dict(colorscale=style.COLORSCALE, cmin=low, cmax=high, color=[low], showscale=True,
+                         colorbar=dict(title=dict(text=colour_title, side="right")))),
+        dict(type="scatter", x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers",
+             name="global minimum", marker=dict(symbol="star", size=14, color=style.MINIMUM_COLOUR,
+                                                line=dict(color="black", width=1))),
+        dict(type="scatter", x=compact(path[:, 0], span), y=compact(path[:, 1], span), mode="lines",
+             name="whole path", line=dict(color=style.PATH_COLOUR, width=1, dash="dot"),
+             opacity=0.6, hoverinfo="skip"),
+        dict(type="scatter", x=compact(gx.ravel(), span), y=compact(gy.ravel(), span),
+             mode="markers", name="click to start here", showlegend=False,
+             marker=dict(size=12, opacity=0.01, color="white"),
+             customdata=[float(f"{v:.4g}") for v in z[::stride, ::stride].ravel()],
+             hovertemplate="x=%{x:.3f}, y=%{y:.3f}<br>J=%{customdata:.4g}"
+                           "<br>click to start here<extra></extra>"),
+    ]
+
+
+def _background(xs, ys, colour):
+    """The shaded surface as a layout image filling the axes."""
+    low, high = float(np.nanmin(colour)), float(np.nanmax(colour))
+    return dict(source=background_image(colour, low, high), xref="x", yref="y", x=float(xs[0]),
+                y=float(ys[-1]), sizex=float(xs[-1] - xs[0]), sizey=float(ys[-1] - ys[0]),
+                sizing="stretch", layer="below")
 
 
 def _controls(steps, active):
@@ -106,7 +102,22 @@ def _controls(steps, active):
     return [menu], [slider]
 
 
-def path_animation(xs, ys, z, path, grads, *, log_color, minima, inspect_step, title=""):
+def _layout(xs, ys, colour, steps, active):
+    """Equal-scale axes over the surface's bounds, the background image and the player controls."""
+    menus, sliders = _controls(steps, active)
+    axis = dict(constrain="domain", showgrid=False, zeroline=False)
+    return dict(
+        font=style.FONT, height=680, margin=dict(l=10, r=10, t=40, b=10),
+        xaxis=dict(axis, title=dict(text="x  (w₀)"), range=[float(xs[0]), float(xs[-1])]),
+        yaxis=dict(axis, title=dict(text="y  (w₁)"), range=[float(ys[0]), float(ys[-1])],
+                   scaleanchor="x", scaleratio=1),
+        legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"),
+        updatemenus=menus, sliders=sliders, clickmode="event+select", dragmode=False,
+        images=[_background(xs, ys, colour)], plot_bgcolor="white", uirevision="contour",
+    )
+
+
+def path_animation(xs, ys, z, path, grads, *, log_color, minima, inspect_step):
     """Contour of the surface with the optimizer's path animated step by step.
 
     ``path`` and ``grads`` have shape (steps + 1, 2) and hold only the valid steps (the caller cuts
@@ -117,24 +128,10 @@ def path_animation(xs, ys, z, path, grads, *, log_color, minima, inspect_step, t
     active = int(np.searchsorted(steps, min(inspect_step, steps[-1]), side="right") - 1)
     colour, colour_title = style.colour_values(z, log_color)
     base = _base_traces(xs, ys, z, colour, colour_title, minima, path)
-    moving = [go.Scatter(**trace, **look) for trace, look in
+    moving = [dict(trace, **look) for trace, look in
               zip(_moving_traces(path, grads, steps, active, span), _moving_styles(), strict=True)]
     moving_indices = list(range(len(base), len(base) + len(moving)))
-    frames = [dict(name=str(s), traces=moving_indices,
-                   data=[dict(t, type="scatter") for t in _moving_traces(path, grads, steps, i, span)])
+    frames = [dict(name=str(s), traces=moving_indices, data=_moving_traces(path, grads, steps, i, span))
               for i, s in enumerate(steps)]
-    menus, sliders = _controls(steps, active)
-    figure = FramedFigure(data=base + moving, layout=None, frames=frames)
-    figure.update_layout(
-        title=title, font=style.FONT, height=680, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title="x  (w₀)", range=[xs[0], xs[-1]], constrain="domain", showgrid=False,
-                   zeroline=False),
-        yaxis=dict(title="y  (w₁)", range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1, showgrid=False,
-                   zeroline=False,
-                   constrain="domain"),
-        legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"),
-        updatemenus=menus, sliders=sliders, clickmode="event+select", dragmode=False,
-        images=[_background(xs, ys, colour)], plot_bgcolor="white",
-        uirevision="contour",
-    )
-    return figure
+    return DictFigure(dict(data=base + moving, layout=_layout(xs, ys, colour, steps, active),
+                           frames=frames))

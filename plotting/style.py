@@ -17,5 +17,5 @@ def colour_values(z, log_color):
         return z.astype(np.float32), "J"
     finite = z[np.isfinite(z)]
     low, high = float(finite.min()), float(finite.max())
-    delta = max(1e-3, 1e-6 * (high - low))
+    delta = max(1e-6, 1e-5 * (high - low))  # keeps the deepest valleys from spiking down
     return np.log10(np.maximum(z - low, 0) + delta).astype(np.float32), "log₁₀(J − min + δ)"

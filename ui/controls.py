@@ -30,6 +30,10 @@ def spec_sliders(specs, prefix):
 
 def registry_select(label, registry, key, default):
     """A select box over a registry's keys, showing display names, bound to the URL."""
-    keys = list(registry)
-    return st.selectbox(label, keys, index=keys.index(default), key=key, bind="query-params",
-                        format_func=lambda k: registry[k].name)
+    # Not bind="query-params": that would put display names in the URL; the stable keys go there.
+    if key not in st.session_state:
+        wanted = st.query_params.get(key)
+        st.session_state[key] = wanted if wanted in registry else default
+    choice = st.selectbox(label, list(registry), key=key, format_func=lambda k: registry[k].name)
+    st.query_params[key] = choice
+    return choice

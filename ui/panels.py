@@ -20,9 +20,9 @@ def update_equation(point, grad, next_point, learning_rate, is_plain_gd):
                 r"\end{aligned}")
     step = np.asarray(next_point) - np.asarray(point)
     return (r"\begin{aligned} W &\leftarrow W + \Delta W \\ "
-            f"{_vector(next_point)} &= {_vector(point)} + {_vector(step)} \\ "
-            r"\text{(plain GD: } -\eta \tfrac{\partial J}{\partial W} &= "
-            f"{_vector(-learning_rate * np.asarray(grad))}\\text{{)}}"
+            f"{_vector(next_point)} &= {_vector(point)} + {_vector(step)}" r" \\ "
+            r"\text{plain GD: } -\eta \tfrac{\partial J}{\partial W} &= "
+            f"{_vector(-learning_rate * np.asarray(grad))}"
             r"\end{aligned}")
 
 

@@ -204,3 +204,21 @@ def test_no_divergence_reported_past_the_last_step():
 def test_lr_scale_must_have_one_factor_per_update():
     with pytest.raises(ValueError):
         run_quadratic("sgd", {"learning_rate": 0.05}, START[None], 10, lr_scale=np.ones(11, np.float32))
+
+
+def test_sweep_summary_agrees_with_full_history():
+    lrs = np.array([0.01, 0.05, 0.15, 0.25], np.float32)  # the last is above 2/lambda_max = 0.2
+    starts = np.tile(START, (len(lrs), 1))
+    target = 1e-3
+    full = run_quadratic("sgd", {"learning_rate": lrs}, starts, 200, box=300.0)
+    summary = engine.sweep(QUADRATIC.fn_with, "sgd", {"learning_rate": lrs}, starts, 200,
+                           (THETA,), box=300.0, target=target)
+    # Two compiled programs (with and without history) may fuse float ops differently: rtol 1e-6.
+    np.testing.assert_allclose(summary.final_params, full.params[:, -1], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(summary.final_loss, full.loss[:, -1], rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(summary.diverged_at, full.diverged_at)
+    for i in range(len(lrs)):
+        below = np.flatnonzero(full.loss[i] <= target)
+        expected = below[0] if below.size and (full.diverged_at[i] == NEVER) else NEVER
+        assert summary.reached_at[i] == expected
+    assert summary.reached_at[1] > 0 and summary.diverged_at[3] > 0

@@ -1,0 +1,1 @@
+"""Browser tests: the real server in headless Chromium."""

@@ -1,0 +1,175 @@
+"""Browser tests: the real Streamlit server, driven in the system's headless Chromium.
+
+Never downloads a browser: Playwright launches the Chromium at ``CHROMIUM_PATH`` (default
+``/usr/bin/chromium``) and the tests fail, loudly, where it is missing.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking"]
+VIEWPORT = {"width": 1500, "height": 1100}
+SERVER_START_TIMEOUT_S = 90
+PAGE_TIMEOUT_MS = 60_000
+
+APP = '[data-testid="stApp"]'
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+PLOT = ".js-plotly-plot"
+# stException: an uncaught traceback; stAlertContentError: st.error, which ui.errors.friendly_errors
+# shows when a part of a page failed.
+ERROR_ELEMENTS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+
+_SERVER_LOG = {"path": None}
+
+
+def server_log_tail(lines=40):
+    """The last lines the Streamlit server wrote to stderr (empty before it started)."""
+    path = _SERVER_LOG["path"]
+    if path is None or not Path(path).exists():
+        return ""
+    return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+
+
+def _free_port():
+    """A TCP port nobody listens on right now (bind to port 0 and let the OS choose)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(base_url):
+    """True when the server's health endpoint answers "ok"."""
+    try:
+        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+            return response.read().decode().strip() == "ok"
+    except OSError:
+        return False
+
+
+def _stop(process):
+    """Terminate the server, killing it if it does not stop in time."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def server():
+    """Start ``streamlit run app.py`` on a free port; yield its base URL; stop it afterwards."""
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log = tempfile.NamedTemporaryFile(prefix="streamlit-stderr-", suffix=".log", delete=False)
+    _SERVER_LOG["path"] = log.name
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.headless", "true"]
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=log,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while not _healthy(base_url):
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with code {process.returncode} before answering "
+                            f"/_stcore/health.\n--- server stderr ---\n{server_log_tail()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer {base_url}/_stcore/health within "
+                            f"{SERVER_START_TIMEOUT_S} s.\n--- server stderr ---\n{server_log_tail()}")
+            time.sleep(0.25)
+        yield base_url
+    finally:
+        _stop(process)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The system Chromium, headless, launched once for the session."""
+    if not Path(CHROMIUM).exists():
+        where = "on the CI runner" if os.environ.get("CI") else "on this machine"
+        pytest.fail(f"Chromium not found at {CHROMIUM} {where}. Install it with "
+                    "`apt-get install -y chromium` (or point CHROMIUM_PATH at a Chromium binary). "
+                    "Never run `playwright install`: these tests use the system browser and are "
+                    "never skipped silently.", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser context (so a fresh Streamlit session) with a 1500x1100 viewport."""
+    context = browser.new_context(viewport=VIEWPORT)
+    new_page = context.new_page()
+    new_page.set_default_timeout(PAGE_TIMEOUT_MS)
+    errors = []
+    new_page.on("pageerror", lambda error: errors.append(str(error)))
+    request.node.browser_page_errors = errors
+    yield new_page
+    context.close()
+
+
+def wait_until_idle(page, quiet_ms=500, timeout_ms=PAGE_TIMEOUT_MS):
+    """Wait until the script has been in state notRunning for ``quiet_ms`` without a break.
+
+    A widget change can queue several reruns (one per key press); between two of them the state
+    flips to notRunning for a moment, so a single look at the attribute is not enough.
+    """
+    page.wait_for_function(
+        """([selector, quietMs]) => {
+            const app = document.querySelector(selector);
+            const idle = app && app.getAttribute('data-test-script-state') === 'notRunning';
+            if (!idle) { window.__idleSince = null; return false; }
+            window.__idleSince = window.__idleSince || performance.now();
+            return performance.now() - window.__idleSince >= quietMs;
+        }""",
+        arg=[APP, quiet_ms], polling=100, timeout=timeout_ms)
+
+
+def open_page(page, url):
+    """Go to ``url``; wait for the script to finish and a Plotly chart to exist; no error shown."""
+    page.goto(url)
+    page.wait_for_selector(APP_IDLE, timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_selector(PLOT, timeout=PAGE_TIMEOUT_MS)  # Plotly's bundle loads lazily
+    wait_until_idle(page)
+    errors = page.locator(ERROR_ELEMENTS)
+    assert errors.count() == 0, (f"{url} shows an error element:\n" + "\n".join(errors.all_inner_texts())
+                                 + f"\n--- server stderr ---\n{server_log_tail()}")
+    return page
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything under tests/browser carries the ``browser`` marker."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failure, attach the server's stderr tail and the page's uncaught JS errors."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and Path(__file__).parent in Path(str(item.path)).parents:
+        report.sections.append(("streamlit server stderr (tail)", server_log_tail() or "(empty)"))
+        page_errors = getattr(item, "browser_page_errors", None)
+        if page_errors:
+            report.sections.append(("uncaught errors in the page", "\n".join(page_errors)))

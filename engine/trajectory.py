@@ -18,16 +18,19 @@ NEVER = -1  # diverged_at for a run that stayed finite and inside the box
 
 
 class Trajectory(NamedTuple):
-    """Per run and step: parameters, loss and gradient at that point; per run: the divergence step.
+    """Per run and step: parameters, loss, gradient and optimizer state at that point; per run: the
+    divergence step.
 
-    ``params[:, k]`` is the point after k updates (k = 0 is the start); runs that diverged stay
-    frozen at their last good point from ``diverged_at`` on.
+    ``params[:, k]`` is the point after k updates (k = 0 is the start) and ``states[:, k]`` the
+    optimizer's state there, before update k; runs that diverged stay frozen at their last good
+    point from ``diverged_at`` on.
     """
 
     params: Any
     loss: Any
     grads: Any
     diverged_at: Any
+    states: Any
 
 
 def _is_bad(loss, grads, params, box):
@@ -70,20 +73,20 @@ def _run_one(loss_fn, optimizer_key, num_steps, record, hyperparams, start, loss
         new_carry = (*keep_if(keep, (new_params, new_state, new_loss, new_grads),
                               (params, state, loss, grads)),
                      jnp.where(bad, k + 1, diverged_at), jnp.where(reached, k + 1, reached_at))
-        return new_carry, ((params, loss, grads) if record else None)
+        return new_carry, ((params, loss, grads, state) if record else None)
 
     loss, grads = value_and_grad(start, *loss_args)
     state = spec.make(**hyperparams).init(start)
     never = jnp.asarray(NEVER, jnp.int32)
     init = (start, state, loss, grads, never, jnp.where(loss <= target, 0, never))
     final, history = jax.lax.scan(step, init, jnp.arange(num_steps))
-    params, _, loss, grads, diverged_at, reached_at = final
+    params, state, loss, grads, diverged_at, reached_at = final
     if not record:
         return Summary(params, loss, diverged_at, reached_at)
     # The history holds the points before each update; the point after the last one is appended.
-    params, loss, grads = jax.tree.map(lambda h, last: jnp.concatenate([h, last[None]]),
-                                       history, (params, loss, grads))
-    return Trajectory(params, loss, grads, diverged_at)
+    params, loss, grads, states = jax.tree.map(lambda h, last: jnp.concatenate([h, last[None]]),
+                                               history, (params, loss, grads, state))
+    return Trajectory(params, loss, grads, diverged_at, states)
 
 
 @partial(jax.jit, static_argnames=("loss_fn", "optimizer_key", "num_steps", "record"))

@@ -52,7 +52,14 @@ def make(learning_rate, rho, eps):
     return GradientTransformation(init, update)
 
 
+def internals(grads, state, learning_rate, rho, eps):
+    """The per-coordinate step size η sqrt(u + eps) / sqrt(v + eps) this step used."""
+    _, new_state = make(learning_rate, rho, eps).update(grads, state)
+    return {"step_size": jax.tree.map(lambda v, u: learning_rate * jnp.sqrt(u + eps) / jnp.sqrt(v + eps),
+                                      new_state.mean_square_grad, state.mean_square_delta)}
+
+
 SPEC = OptimizerSpec(
     key="adadelta", name="Adadelta", make=make, latex=LATEX, paper=PAPER,
-    hyperparams=(learning_rate(1.0), RHO, EPS), module=__name__,
+    hyperparams=(learning_rate(1.0), RHO, EPS), module=__name__, internals=internals,
 )

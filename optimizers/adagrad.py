@@ -46,7 +46,14 @@ def make(learning_rate, eps, initial_accumulator_value):
     return GradientTransformation(init, update)
 
 
+def internals(grads, state, learning_rate, eps, initial_accumulator_value):
+    """The per-coordinate step size η / (sqrt(s) + eps) this step used."""
+    _, new_state = make(learning_rate, eps, initial_accumulator_value).update(grads, state)
+    return {"step_size": jax.tree.map(lambda s: learning_rate / (jnp.sqrt(s) + eps),
+                                      new_state.sum_of_squares)}
+
+
 SPEC = OptimizerSpec(
     key="adagrad", name="Adagrad", make=make, latex=LATEX, paper=PAPER,
-    hyperparams=(learning_rate(0.5), EPS, INITIAL), module=__name__,
+    hyperparams=(learning_rate(0.5), EPS, INITIAL), module=__name__, internals=internals,
 )

@@ -58,7 +58,16 @@ def make(learning_rate, b1, b2, eps):
     return GradientTransformation(init, update)
 
 
+def internals(grads, state, learning_rate, b1, b2, eps):
+    """The bias-corrected velocity m_hat and the per-coordinate step size η / (sqrt(v_hat) + eps)."""
+    _, new = make(learning_rate, b1, b2, eps).update(grads, state)
+    m_hat = jax.tree.map(lambda m: m / (1 - b1 ** new.count), new.mean)
+    step = jax.tree.map(lambda v: learning_rate / (jnp.sqrt(v / (1 - b2 ** new.count)) + eps),
+                        new.mean_square)
+    return {"velocity": m_hat, "step_size": step}
+
+
 SPEC = OptimizerSpec(
     key="adam", name="Adam", make=make, latex=LATEX, paper=PAPER,
-    hyperparams=(learning_rate(0.05), B1, B2, EPS), module=__name__,
+    hyperparams=(learning_rate(0.05), B1, B2, EPS), module=__name__, internals=internals,
 )

@@ -40,6 +40,7 @@ class OptimizerSpec:
     paper: str
     hyperparams: tuple[HyperParam, ...]
     module: str
+    internals: Callable[..., dict] | None = None  # (grads, state, **hp) -> what the step used
 
     def defaults(self) -> dict[str, float]:
         """The default value of every hyperparameter, by keyword."""

@@ -42,7 +42,14 @@ def make(learning_rate, momentum):
     return GradientTransformation(init, update)
 
 
+def internals(grads, state, learning_rate, momentum):
+    """The velocity b this step moves along, and the step size η on it."""
+    _, new_state = make(learning_rate, momentum).update(grads, state)
+    return {"velocity": new_state.velocity,
+            "step_size": jax.tree.map(lambda g: learning_rate + 0 * g, grads)}
+
+
 SPEC = OptimizerSpec(
     key="momentum", name="Momentum", make=make, latex=LATEX, paper=PAPER,
-    hyperparams=(learning_rate(0.01), MOMENTUM), module=__name__,
+    hyperparams=(learning_rate(0.01), MOMENTUM), module=__name__, internals=internals,
 )

@@ -49,7 +49,14 @@ def make(learning_rate, decay, eps):
     return GradientTransformation(init, update)
 
 
+def internals(grads, state, learning_rate, decay, eps):
+    """The per-coordinate step size η / (sqrt(v) + eps) this step used."""
+    _, new_state = make(learning_rate, decay, eps).update(grads, state)
+    return {"step_size": jax.tree.map(lambda v: learning_rate / (jnp.sqrt(v) + eps),
+                                      new_state.mean_square)}
+
+
 SPEC = OptimizerSpec(
     key="rmsprop", name="RMSProp", make=make, latex=LATEX, paper=PAPER,
-    hyperparams=(learning_rate(0.01), DECAY, EPS), module=__name__,
+    hyperparams=(learning_rate(0.01), DECAY, EPS), module=__name__, internals=internals,
 )

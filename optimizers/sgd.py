@@ -31,7 +31,12 @@ def make(learning_rate):
     return GradientTransformation(init, update)
 
 
+def internals(grads, state, learning_rate):
+    """The per-coordinate step size: plain η everywhere."""
+    return {"step_size": jax.tree.map(lambda g: learning_rate + 0 * g, grads)}
+
+
 SPEC = OptimizerSpec(
     key="sgd", name="SGD", make=make, latex=LATEX, paper=PAPER,
-    hyperparams=(learning_rate(0.15),), module=__name__,
+    hyperparams=(learning_rate(0.15),), module=__name__, internals=internals,
 )

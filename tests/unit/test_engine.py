@@ -68,9 +68,14 @@ def test_vmapped_batch_equals_separate_runs(landscape, optimizer_key, shared):
     assert batch.params.shape == (6, 26, 2) and batch.loss.shape == (6, 26)
     for i, (start, lr) in enumerate(zip(batch_starts, batch_lrs, strict=True)):
         alone = engine.run_single(ls.fn, optimizer_key, dict(shared, learning_rate=lr), start, 25)
-        for got, want in zip(jax.tree.map(lambda x, i=i: x[i], batch), alone, strict=True):
+        mine = jax.tree.map(lambda x, i=i: x[i], batch)
+        for got, want in zip(mine[:4], alone[:4], strict=True):
             # Same program with another batch width: XLA may vectorize differently, a few ulps.
             np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+        for got, want in zip(jax.tree.leaves(mine.states), jax.tree.leaves(alone.states), strict=True):
+            # Optimizer states are running sums of gradients of size ~20: a few-ulp difference in
+            # one gradient shows up as ~4e-6 relative in Adam's m, so states get rtol 1e-5.
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert not np.allclose(batch.params[0, -1], batch.params[1, -1]), "lr should matter"
 
 
@@ -88,7 +93,7 @@ def test_divergent_run_is_frozen_and_flagged_without_touching_its_neighbour():
     assert int(t.diverged_at[1]) == NEVER
     alone = engine.run_single(QUADRATIC.fn_with, "sgd", {"learning_rate": 0.05}, START, 80,
                               loss_args=(THETA,))
-    for got, want in zip(jax.tree.map(lambda x: x[1], t), alone, strict=True):
+    for got, want in zip(jax.tree.map(lambda x: x[1], t)[:4], alone[:4], strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)  # a few ulps, as above
 
 
@@ -222,3 +227,18 @@ def test_sweep_summary_agrees_with_full_history():
         expected = below[0] if below.size and (full.diverged_at[i] == NEVER) else NEVER
         assert summary.reached_at[i] == expected
     assert summary.reached_at[1] > 0 and summary.diverged_at[3] > 0
+
+
+def test_schedules_match_their_formulas():
+    from engine.schedules import SCHEDULES, schedule_factors
+
+    k = np.arange(400)
+    np.testing.assert_array_equal(schedule_factors("constant", 400), np.ones(400))
+    np.testing.assert_allclose(schedule_factors("step", 400, gamma=0.5, every=100),
+                               0.5 ** (k // 100), rtol=1e-6)
+    np.testing.assert_allclose(schedule_factors("exponential", 400, gamma=0.99), 0.99**k, rtol=1e-4)
+    cosine = schedule_factors("cosine", 400, floor=0.1)
+    assert cosine[0] == pytest.approx(1.0) and cosine[200] == pytest.approx(0.55, abs=1e-6)
+    warm = schedule_factors("warmup", 400, warmup=50)
+    assert warm[0] == pytest.approx(1 / 50) and warm[49] == 1.0 and warm[-1] == 1.0
+    assert set(SCHEDULES) == {"constant", "step", "exponential", "cosine", "warmup"}

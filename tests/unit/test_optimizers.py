@@ -264,3 +264,22 @@ def test_pytree_matches_optax(key):
     for a, b in zip(ours, theirs, strict=True):
         # Same float32 formula on each leaf, 20 steps: a few ulps per step.
         np.testing.assert_allclose(ravel_pytree(a)[0], ravel_pytree(b)[0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("key", sorted(OPTIMIZERS))
+def test_internals_explain_the_update(key):
+    """The velocity and per-coordinate step size the page draws are exactly what the update used."""
+    spec = OPTIMIZERS[key]
+    hp = spec.defaults()
+    opt = spec.make(**hp)
+    params = jnp.array([1.0, -2.0])
+    state = opt.init(params)
+    for g in (jnp.array([3.0, -0.5]), jnp.array([-1.0, 2.0]), jnp.array([0.5, 0.25])):
+        shown = spec.internals(g, state, **hp)
+        updates, state = opt.update(g, state, params)
+        direction = shown.get("velocity", g)
+        if key == "nesterov":
+            direction = g + hp["momentum"] * shown["velocity"]
+        # float32 arithmetic in a different order: rtol 1e-5.
+        np.testing.assert_allclose(updates, -shown["step_size"] * direction, rtol=1e-5, atol=1e-7)
+    assert ("velocity" in shown) == (key in {"momentum", "nesterov", "adam"})

@@ -33,7 +33,9 @@ run = compute.trajectory(landscape_key, theta, optimizer_key, tuple(sorted(hyper
 path, grads, loss, diverged_at = compute.cut(run, steps)
 last = len(path) - 1
 if diverged_at is not None:
-    panels.divergence_message(diverged_at, landscape.min_value is not None)
+    stable = compute.largest_stable_rate(landscape_key, theta, optimizer_key,
+                                         tuple(sorted(hyperparams.items())), tuple(start), steps)
+    panels.divergence_message(diverged_at, landscape.min_value is not None, stable)
 if last > 0:
     if st.session_state.get("inspect", 0) > last:
         st.session_state["inspect"] = last

@@ -3,8 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from engine import random_starts, run_single, surface_grid
+from engine import NEVER, random_starts, run_single, surface_grid, sweep
 from landscapes import LANDSCAPES
+from optimizers import OPTIMIZERS
+from ui.validate import log_options
 
 MAX_STEPS = 1000  # every run takes this many steps and pages slice: the step slider never recompiles
 GRID_SIZE = 200
@@ -42,3 +44,18 @@ def cut(run, steps):
     last = steps if diverged < 0 or diverged > steps else diverged - 1
     return run.params[: last + 1], run.grads[: last + 1], run.loss[: last + 1], (
         diverged if 0 <= diverged <= steps else None)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def largest_stable_rate(landscape_key, theta, optimizer_key, hyperparams, start, steps):
+    """The largest learning-rate stop below the current one whose run stays finite (None if none)."""
+    landscape = LANDSCAPES[landscape_key]
+    lr = next(h for h in OPTIMIZERS[optimizer_key].hyperparams if h.name == "learning_rate")
+    # Every stop of the slider (a fixed batch size: one compilation), then keep those below the rate.
+    rates = np.asarray(log_options(lr.min, lr.max, lr.default), np.float32)
+    summary = sweep(landscape.fn_with, optimizer_key, dict(dict(hyperparams), learning_rate=rates),
+                    np.tile(np.asarray(start, np.float32), (len(rates), 1)), MAX_STEPS,
+                    (np.asarray(theta, np.float32),), divergence_box(landscape))
+    diverged = summary.diverged_at
+    stable = ((diverged == NEVER) | (diverged > steps)) & (rates < dict(hyperparams)["learning_rate"])
+    return float(rates[stable].max()) if stable.any() else None

@@ -7,7 +7,7 @@ from ui.validate import clean_hyperparams, log_options, near_one_options
 
 def format_number(value):
     """A compact label for a slider stop: 0.001, 1e-05, 0.9999."""
-    return f"{value:.4g}"
+    return f"{value:.6g}"
 
 
 def number_widget(spec, key):

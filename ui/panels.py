@@ -39,12 +39,14 @@ def step_panel(k, path, grads, loss, learning_rate, is_plain_gd):
         st.caption("This is the last step shown; move the step slider back to see an update.")
 
 
-def divergence_message(diverged_at, has_minimum):
+def divergence_message(diverged_at, has_minimum, stable_rate=None):
     """A plain sentence on why the run stopped early: a lesson, not an error."""
     if has_minimum:
+        hint = (f" The largest rate on the slider that stays finite here is η = {stable_rate:.4g}."
+                if stable_rate is not None else "")
         st.warning(f"**Diverged at step {diverged_at}**: the learning rate is too large for this "
                    "surface. Each step overshoots further than the last, until the numbers blow up. "
-                   f"The path is shown up to step {diverged_at - 1}; try a smaller learning rate.")
+                   f"The path is shown up to step {diverged_at - 1}; try a smaller learning rate.{hint}")
     else:
         st.warning(f"**Ran off the map at step {diverged_at}**: this surface has no minimum, so the "
                    "loss keeps falling forever and the path leaves the plot. "

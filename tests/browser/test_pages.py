@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import PLOT, REPO_ROOT, open_page, wait_until_idle
 
@@ -73,12 +74,20 @@ def read_trace(page, name):
     return trace
 
 
-def wait_for_new_path(page, old):
+def wait_for(page, script, arg, failure):
+    """Wait until the JS predicate ``script(arg)`` holds; fail with ``failure`` if it never does."""
+    try:
+        page.wait_for_function(script, arg=arg, polling=100, timeout=RERUN_TIMEOUT_MS)
+    except PlaywrightTimeoutError:
+        pytest.fail(f"{failure} (waited {RERUN_TIMEOUT_MS / 1000:.0f} s)")
+
+
+def wait_for_new_path(page, old, failure):
     """Wait until the "whole path" trace differs from ``old`` (a rerun redrew the chart)."""
-    page.wait_for_function(f"""(old) => {{
+    wait_for(page, f"""(old) => {{
         const trace = ({READ_TRACE})('whole path');
         return trace && JSON.stringify(trace) !== JSON.stringify(old);
-    }}""", arg=old, polling=100, timeout=RERUN_TIMEOUT_MS)
+    }}""", old, failure)
     wait_until_idle(page)
     return read_trace(page, "whole path")
 
@@ -120,12 +129,12 @@ def test_learning_rate_slider_changes_path_and_url(server, page):
     new_value = slider.get_attribute("aria-valuetext")
     assert new_value != old_value, "the arrow keys did not move the learning-rate slider"
 
-    after = wait_for_new_path(page, before)
+    after = wait_for_new_path(page, before, "changing the learning rate did not redraw the path")
     assert (after["x"][0], after["y"][0]) == (before["x"][0], before["y"][0]), "the start moved"
     assert after != before
     # The URL changes by history.replaceState, not by a navigation: poll location, not wait_for_url.
-    page.wait_for_function("v => new URLSearchParams(location.search).get('sgd.learning_rate') === v",
-                           arg=new_value, polling=100, timeout=RERUN_TIMEOUT_MS)
+    wait_for(page, "v => new URLSearchParams(location.search).get('sgd.learning_rate') === v", new_value,
+             f"the URL did not gain the query parameter sgd.learning_rate={new_value}")
     assert parse_qs(urlsplit(page.url).query)["sgd.learning_rate"] == [new_value]
 
     # The URL is a link that reproduces the view: a fresh session opened from it draws the same path.
@@ -185,7 +194,8 @@ def test_click_on_plot_sets_start(server, page):
     fx, fy = 0.3, 0.7
     page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
 
-    after = wait_for_new_path(page, before)
+    after = wait_for_new_path(page, before, "clicking the plot did not rerun with a new start (is "
+                              "st.plotly_chart(on_select='rerun') set, is a marker trace under the click?)")
     (x0, x1), (y0, y1) = axes["x"], axes["y"]
     clicked = (x0 + fx * (x1 - x0), y1 - fy * (y1 - y0))  # pixel y grows downwards
     # The click selects the nearest marker of a 40 x 40 grid: within one grid spacing (range / 40)

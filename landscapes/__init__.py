@@ -61,10 +61,11 @@ _ALL = (
     Landscape("levi13", "Lévi N.13", f.levi13, ((-10, 10), (-10, 10)), ((1.0, 1.0),), 0.0,
               r"\sin^2 3\pi x + (x-1)^2 (1 + \sin^2 3\pi y) + (y-1)^2 (1 + \sin^2 2\pi y)",
               (-4.0, 5.0), log_color=True),
-    Landscape("two_wells", "Two wells (a false local minimum)", f.two_wells, ((-3, 3), (-2, 2)),
+    Landscape("trap", "Trap: a false minimum on a wide bowl", f.trap, ((-4, 4), (-2, 2)),
               ((-1.5, 0.0),), 0.0,
-              r"\int_{-1.5}^{x} (s + 1.5)(s - 0.7)(s - 1.5)\,ds + y^2", (2.5, 1.5),
-              note="A shallow local minimum at (1.5, 0) beside the global one at (-1.5, 0)."),
+              r"\tfrac14 (x + 1.5)^2 + \tfrac12 y^2 - 1.2\, e^{-(x - 1.5)^2 / 0.18}", (2.5, 1.5),
+              note="A narrow dip near (1.38, 0), J ≈ 0.966, beside the global minimum at (−1.5, 0). "
+                   "Small steps settle in the dip; steps too big for the dip jump out of it."),
 )
 
 LANDSCAPES: dict[str, Landscape] = {landscape.key: landscape for landscape in _ALL}

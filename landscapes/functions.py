@@ -105,15 +105,13 @@ def levi13(p, theta):
             + (y - 1) ** 2 * (1 + jnp.sin(2 * PI * y) ** 2))
 
 
-def two_wells(p, theta):
-    """A shallow local minimum at (1.5, 0) beside a deeper global one at (-1.5, 0).
+def trap(p, theta):
+    """A wide bowl centred at (-1.5, 0) with a narrow, shallow dip at x = 1.5: a false minimum.
 
-    Along x it integrates d/dx = (x + 1.5)(x - 0.7)(x - 1.5), so the two wells sit exactly at
-    x = -1.5 and x = 1.5 with the barrier at x = 0.7; the constant makes the global minimum 0.
+    0.25 (x + 1.5)^2 + 0.5 y^2 - 1.2 exp(-(x - 1.5)^2 / 0.18). The dip's curvature (about 11) is
+    twenty times the bowl's (0.5 along x, 1 along y): small rates settle in the dip; rates from
+    about 0.2 to 2 are unstable inside it, jump out and then converge smoothly in the bowl; rates
+    above 2 diverge. The dip adds less than 1e-20 at (-1.5, 0), so the global minimum is 0 there.
     """
     x, y = p
-    well = x**4 / 4 - 0.7 * x**3 / 3 - 1.125 * x**2 + 1.575 * x
-    return well - TWO_WELLS_OFFSET + y**2
-
-
-TWO_WELLS_OFFSET = (-1.5) ** 4 / 4 - 0.7 * (-1.5) ** 3 / 3 - 1.125 * (-1.5) ** 2 + 1.575 * (-1.5)
+    return 0.25 * (x + 1.5) ** 2 + 0.5 * y**2 - 1.2 * jnp.exp(-((x - 1.5) ** 2) / 0.18)

@@ -29,7 +29,7 @@ DESIGN = {
     "levi13": (((-10, 10), (-10, 10)), [(1, 1)], 0.0),
     "saddle": (((-2, 2), (-2, 2)), [], None),
 }
-KEYS = tuple(DESIGN) + ("quadratic", "two_wells")
+KEYS = tuple(DESIGN) + ("quadratic", "trap")
 WITH_MINIMA = [key for key in KEYS if LANDSCAPES[key].minima]
 
 
@@ -124,12 +124,10 @@ HAND_COMPUTED = [
     ("styblinski_tang", 1, 1, -10.0),  # 0.5 * 2 * (1 - 16 + 5)
     ("levi13", 0, 0, 2.0),  # sin^2 0 + 1 * (1 + 0) + 1 * (1 + 0)
     ("saddle", 1, 2, -3.0),  # 1 - 4
-    # well(x) = x^4/4 - 0.7 x^3/3 - 1.125 x^2 + 1.575 x;  well(-1.5) = 1.265625 + 0.7875 - 2.53125 - 2.3625
-    # = -2.840625;  well(1.5) = 1.265625 - 0.7875 - 2.53125 + 2.3625 = 0.309375
-    ("two_wells", 0, 0, 2.840625),  # well(0) - well(-1.5)
-    ("two_wells", 1.5, 0, 3.15),  # 0.309375 + 2.840625
-    ("two_wells", -1.5, 2, 4.0),  # global minimum plus y^2
-    ("two_wells", 0.7, 0, 3.3718667),  # barrier: 0.060025 - 0.0800333 - 0.55125 + 1.1025 + 2.840625
+    # trap = 0.25 (x + 1.5)^2 + 0.5 y^2 - 1.2 exp(-(x - 1.5)^2 / 0.18)
+    ("trap", 1.5, 0, 1.05),  # 0.25 * 9 - 1.2
+    ("trap", 0, 0, 0.5624955),  # 0.5625 - 1.2 exp(-12.5) = 0.5625 - 4.47e-6
+    ("trap", -1.5, 2, 2.0),  # 0.5 * 4, the dip adds 1.2 exp(-50) ~ 2e-22
 ]
 
 
@@ -139,16 +137,24 @@ def test_values_match_hand_computation(key, x, y, expected):
     np.testing.assert_allclose(value(key, x, y), expected, rtol=2e-6, atol=1e-6)
 
 
-def test_two_wells_has_a_false_local_minimum_beside_the_global_one():
-    ls = LANDSCAPES["two_wells"]
-    local, best = jnp.array([1.5, 0.0]), jnp.array([-1.5, 0.0])
-    for p in (local, best):
-        # (x+1.5)(x-0.7)(x-1.5) vanishes exactly at x = +-1.5; float32 rounding of the cubic's terms.
-        np.testing.assert_allclose(np.asarray(jax.grad(ls.fn)(p)), 0.0, atol=1e-5)
-        # d2/dx2 = 3x^2 - 1.4x - 2.25 is 2.4 at 1.5 and 6.6 at -1.5; d2/dy2 = 2.
-        np.testing.assert_allclose(np.linalg.eigvalsh(np.asarray(jax.hessian(ls.fn)(p))),
-                                   sorted([2.0, 3 * 2.25 - 1.4 * float(p[0]) - 2.25]), rtol=1e-5)
-    assert float(ls.fn(local)) > 3.0 and float(ls.fn(best)) == pytest.approx(0.0, abs=1e-6)
+def test_trap_has_a_false_local_minimum_beside_the_global_one():
+    ls = LANDSCAPES["trap"]
+    grad_x = jax.grad(lambda x: ls.fn(jnp.array([x, 0.0])))
+    curvature_x = jax.grad(grad_x)
+    x = 1.5
+    for _ in range(30):  # Newton's method from the dip's centre finds the false minimum
+        x = x - grad_x(x) / curvature_x(x)
+    local = jnp.array([x, 0.0])
+    assert 1.3 < float(x) < 1.45
+    np.testing.assert_allclose(np.asarray(jax.grad(ls.fn)(local)), 0.0, atol=1e-5)
+    # Inside the dip the curvature is about 11 (x) and 1 (y): a true local minimum, ~20x the bowl's.
+    eig = np.linalg.eigvalsh(np.asarray(jax.hessian(ls.fn)(local)))
+    assert eig[0] == pytest.approx(1.0, rel=1e-4) and 10 < eig[1] < 12
+    assert float(ls.fn(local)) == pytest.approx(0.9658, abs=1e-3)
+    best = jnp.array([-1.5, 0.0])
+    np.testing.assert_allclose(np.linalg.eigvalsh(np.asarray(jax.hessian(ls.fn)(best))), [0.5, 1.0],
+                               rtol=1e-5)
+    assert float(ls.fn(best)) == pytest.approx(0.0, abs=1e-6)
     assert ls.minima == ((-1.5, 0.0),)
 
 

@@ -73,14 +73,19 @@ SCHEDULES: dict[str, ScheduleSpec] = {s.key: s for s in (
 
 
 @partial(jax.jit, static_argnames=("kind", "num_steps"))
-def _factors(kind, num_steps, params):
-    """The jitted factors: the kind and length are structure, the parameters traced values."""
+def _factors(kind, num_steps, total, params):
+    """The jitted factors: the kind and length are structure, the run length and parameters traced."""
     k = jnp.arange(num_steps, dtype=jnp.float32)
-    return SCHEDULES[kind].factor(k, jnp.float32(num_steps), params)
+    return SCHEDULES[kind].factor(k, total, params)
 
 
-def schedule_factors(kind, num_steps, **params):
-    """The factor for each of ``num_steps`` updates (numpy float32), defaults for missing params."""
+def schedule_factors(kind, num_steps, total=None, **params):
+    """The factor for each of ``num_steps`` updates (numpy float32), defaults for missing params.
+
+    ``total`` is the run length T the schedule is shaped for (cosine ends at T); it defaults to
+    ``num_steps``. Pages compute a fixed number of steps and show the first T.
+    """
     spec = SCHEDULES[kind]
     values = {h.name: jnp.float32(params.get(h.name, h.default)) for h in spec.params}
-    return np.asarray(_factors(kind, int(num_steps), values))
+    total = jnp.float32(num_steps if total is None else total)
+    return np.asarray(_factors(kind, int(num_steps), total, values))

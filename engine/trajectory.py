@@ -138,10 +138,11 @@ def sweep(loss_fn, optimizer_key, hyperparams, starts, num_steps, loss_args=(), 
                  target, record=False)
 
 
-def run_single(loss_fn, optimizer_key, hyperparams, start, num_steps, loss_args=(), box=1e6):
+def run_single(loss_fn, optimizer_key, hyperparams, start, num_steps, loss_args=(), box=1e6,
+               lr_scale=None):
     """One run from one start point: the batch axis of ``run`` taken away."""
     starts = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32)[None], start)
-    result = run(loss_fn, optimizer_key, hyperparams, starts, num_steps, loss_args, box)
+    result = run(loss_fn, optimizer_key, hyperparams, starts, num_steps, loss_args, box, lr_scale)
     return jax.tree.map(lambda x: x[0], result)
 
 

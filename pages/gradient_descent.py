@@ -8,6 +8,7 @@ from plotting import loss_curve, path_animation, surface_with_path
 from ui import compute, controls, panels
 from ui.errors import friendly_errors
 from ui.start import CHART_KEY, start_controls
+from ui.stepping import step_controls
 
 st.title("Gradient descent")
 st.markdown(
@@ -36,13 +37,7 @@ if diverged_at is not None:
     stable = compute.largest_stable_rate(landscape_key, theta, optimizer_key,
                                          tuple(sorted(hyperparams.items())), tuple(start), steps)
     panels.divergence_message(diverged_at, landscape.min_value is not None, stable)
-if last > 0:
-    if st.session_state.get("inspect", 0) > last:
-        st.session_state["inspect"] = last
-    k = st.slider("Step to inspect (the animation opens here; ▶ Play runs on from it)", 0, last, 0,
-                  key="inspect")
-else:
-    k = 0
+k = step_controls(last, label="Step to inspect (the animation opens here; ▶ Play runs on from it)")
 
 xs, ys, z = compute.grid(landscape_key, theta)
 left, right = st.columns([3, 2])

@@ -1,7 +1,8 @@
-"""The animated contour plot: the path so far, the current point and the -∇J arrow, frame by frame.
+"""Animated contour plots: one or more paths drawn step by step over the surface.
 
-Frames redraw only the three moving traces (``redraw: False``), so playing stays smooth; the surface
-behind them is a layout image (see ``plotting.raster``), which animation leaves alone.
+Frames redraw only the moving traces (``redraw: False``), so playing stays smooth; the surface
+behind them is a layout image (see ``plotting.raster``), which animation leaves alone. One Play
+button and one step scrubber drive every path, also across side-by-side panels.
 """
 
 import numpy as np
@@ -12,6 +13,7 @@ from plotting.raster import background_image
 
 MAX_FRAMES = 101
 ARROW_FRACTION = 0.12  # arrow length as a fraction of the plot's width
+PANEL_GAP = 0.04
 
 
 def frame_steps(last_step, max_frames=MAX_FRAMES):
@@ -30,62 +32,76 @@ def _arrow(point, grad, span):
     return [point[0], tip[0]], [point[1], tip[1]]
 
 
-def _moving_traces(path, grads, steps, i, span):
-    """Trail, current point and arrow at frame i, as plain trace dicts."""
-    step = steps[i]
-    trail = path[steps[: i + 1]]
-    ax, ay = _arrow(path[step], grads[step], span)
-    return [
-        dict(type="scatter", x=compact(trail[:, 0], span), y=compact(trail[:, 1], span)),
-        dict(type="scatter", x=compact([path[step, 0]], span), y=compact([path[step, 1]], span)),
-        dict(type="scatter", x=compact(ax, span), y=compact(ay, span)),
+def _axes(panel):
+    """Plotly's axis ids for panel 0, 1, 2...: ("x", "y"), ("x2", "y2"), ..."""
+    suffix = "" if panel == 0 else str(panel + 1)
+    return "x" + suffix, "y" + suffix
+
+
+def _moving(run, steps, i, span):
+    """One path's trail, current point (and -grad arrow) at frame i, as plain trace dicts."""
+    path = run["path"]
+    step = min(steps[i], len(path) - 1)
+    trail = path[np.minimum(steps[: i + 1], len(path) - 1)]
+    traces = [dict(type="scatter", x=compact(trail[:, 0], span), y=compact(trail[:, 1], span)),
+              dict(type="scatter", x=compact(path[step, :1], span), y=compact(path[step, 1:], span))]
+    if run.get("grads") is not None:
+        ax, ay = _arrow(path[step], run["grads"][step], span)
+        traces.append(dict(type="scatter", x=compact(ax, span), y=compact(ay, span)))
+    return traces
+
+
+def _moving_styles(run, single):
+    """Names and styles of one path's animated traces."""
+    colour, name, (xa, ya) = run["colour"], run["name"], _axes(run.get("panel", 0))
+    looks = [
+        dict(mode="lines+markers", name="path so far" if single else name, marker=dict(size=5),
+             line=dict(color=colour, width=3), legendgroup=name),
+        dict(mode="markers", name="current point" if single else f"{name} now", showlegend=single,
+             marker=dict(size=13, color=style.POINT_COLOUR if single else colour,
+                         line=dict(color="black", width=2)), legendgroup=name),
     ]
+    if run.get("grads") is not None:
+        looks.append(dict(mode="lines+markers", name="−∇J direction",
+                          line=dict(color=style.ARROW_COLOUR, width=3),
+                          marker=dict(symbol=["circle", "arrow"], size=[1, 16], angleref="previous",
+                                      color=style.ARROW_COLOUR)))
+    return [dict(look, xaxis=xa, yaxis=ya) for look in looks]
 
 
-def _moving_styles():
-    """Names and styles of the three animated traces."""
-    return [
-        dict(mode="lines+markers", name="path so far", marker=dict(size=5),
-             line=dict(color=style.PATH_COLOUR, width=3)),
-        dict(mode="markers", name="current point", marker=dict(size=13,
-             color=style.POINT_COLOUR, line=dict(color="black", width=2))),
-        dict(mode="lines+markers", name="−∇J direction", line=dict(color=style.ARROW_COLOUR, width=3),
-             marker=dict(symbol=["circle", "arrow"], size=[1, 16], angleref="previous",
-                         color=style.ARROW_COLOUR)),
-    ]
+def _whole_path(run, span, single):
+    """The whole path at full resolution, faint and dotted, under the animated trail."""
+    xa, ya = _axes(run.get("panel", 0))
+    return dict(type="scatter", x=compact(run["path"][:, 0], span), y=compact(run["path"][:, 1], span),
+                mode="lines", name="whole path" if single else f"whole path: {run['name']}",
+                showlegend=single, line=dict(color=run["colour"], width=1, dash="dot"), opacity=0.6,
+                hoverinfo="skip", xaxis=xa, yaxis=ya, legendgroup=run["name"])
 
 
-def _base_traces(xs, ys, z, colour, colour_title, minima, path):
-    """Static traces: colour bar, minima, the whole path (faint) and the clickable grid."""
+def _static_traces(xs, ys, z, colour, colour_title, minima, panels, clickable):
+    """Colour bar, minima on every panel and, where asked, the clickable grid on panel 0."""
     span = float(xs[-1] - xs[0])
-    stride = max(1, len(xs) // 40)
-    gx, gy = np.meshgrid(xs[::stride], ys[::stride])
     low, high = float(np.nanmin(colour)), float(np.nanmax(colour))
-    return [
-        dict(type="scatter", x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-             marker=dict(colorscale=style.COLORSCALE, cmin=low, cmax=high, color=[low], showscale=True,
-                         colorbar=dict(title=dict(text=colour_title, side="right")))),
-        dict(type="scatter", x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers",
-             name="global minimum", marker=dict(symbol="star", size=14, color=style.MINIMUM_COLOUR,
-                                                line=dict(color="black", width=1))),
-        dict(type="scatter", x=compact(path[:, 0], span), y=compact(path[:, 1], span), mode="lines",
-             name="whole path", line=dict(color=style.PATH_COLOUR, width=1, dash="dot"),
-             opacity=0.6, hoverinfo="skip"),
-        dict(type="scatter", x=compact(gx.ravel(), span), y=compact(gy.ravel(), span),
-             mode="markers", name="click to start here", showlegend=False,
-             marker=dict(size=12, opacity=0.01, color="white"),
-             customdata=[float(f"{v:.4g}") for v in z[::stride, ::stride].ravel()],
-             hovertemplate="x=%{x:.3f}, y=%{y:.3f}<br>J=%{customdata:.4g}"
-                           "<br>click to start here<extra></extra>"),
-    ]
-
-
-def _background(xs, ys, colour):
-    """The shaded surface as a layout image filling the axes."""
-    low, high = float(np.nanmin(colour)), float(np.nanmax(colour))
-    return dict(source=background_image(colour, low, high), xref="x", yref="y", x=float(xs[0]),
-                y=float(ys[-1]), sizex=float(xs[-1] - xs[0]), sizey=float(ys[-1] - ys[0]),
-                sizing="stretch", layer="below")
+    traces = [dict(type="scatter", x=[None], y=[None], mode="markers", showlegend=False,
+                   hoverinfo="skip", marker=dict(colorscale=style.COLORSCALE, cmin=low, cmax=high,
+                   color=[low], showscale=True, colorbar=dict(title=dict(text=colour_title, side="right"))))]
+    for panel in range(panels):
+        xa, ya = _axes(panel)
+        traces.append(dict(type="scatter", x=[m[0] for m in minima], y=[m[1] for m in minima],
+                           mode="markers", name="global minimum", showlegend=panel == 0,
+                           legendgroup="minimum", xaxis=xa, yaxis=ya,
+                           marker=dict(symbol="star", size=14, color=style.MINIMUM_COLOUR,
+                                       line=dict(color="black", width=1))))
+    if clickable:
+        stride = max(1, len(xs) // 40)
+        gx, gy = np.meshgrid(xs[::stride], ys[::stride])
+        traces.append(dict(type="scatter", x=compact(gx.ravel(), span), y=compact(gy.ravel(), span),
+                           mode="markers", name="click to start here", showlegend=False,
+                           marker=dict(size=12, opacity=0.01, color="white"),
+                           customdata=[float(f"{v:.4g}") for v in z[::stride, ::stride].ravel()],
+                           hovertemplate="x=%{x:.3f}, y=%{y:.3f}<br>J=%{customdata:.4g}"
+                                         "<br>click to start here<extra></extra>"))
+    return traces
 
 
 def _controls(steps, active):
@@ -102,36 +118,64 @@ def _controls(steps, active):
     return [menu], [slider]
 
 
-def _layout(xs, ys, colour, steps, active):
-    """Equal-scale axes over the surface's bounds, the background image and the player controls."""
+def _panel_layout(xs, ys, colour, panels, titles):
+    """Equal-scale axes and a background image for each panel, side by side."""
+    width = (1 - PANEL_GAP * (panels - 1)) / panels
+    image = background_image(colour, float(np.nanmin(colour)), float(np.nanmax(colour)))
+    layout, images, notes = {}, [], []
+    for panel in range(panels):
+        xa, ya = _axes(panel)
+        left = panel * (width + PANEL_GAP)
+        axis = dict(constrain="domain", showgrid=False, zeroline=False)
+        layout["xaxis" + xa[1:]] = dict(axis, title=dict(text="x  (w₀)"), domain=[left, left + width],
+                                        range=[float(xs[0]), float(xs[-1])], anchor=ya)
+        layout["yaxis" + ya[1:]] = dict(axis, title=dict(text="y  (w₁)" if panel == 0 else ""),
+                                        range=[float(ys[0]), float(ys[-1])], scaleanchor=xa,
+                                        scaleratio=1, anchor=xa)
+        images.append(dict(source=image, xref=xa, yref=ya, x=float(xs[0]), y=float(ys[-1]),
+                           sizex=float(xs[-1] - xs[0]), sizey=float(ys[-1] - ys[0]),
+                           sizing="stretch", layer="below"))
+        if titles:
+            notes.append(dict(text=titles[panel], xref="x domain" if panel == 0 else f"{xa} domain",
+                              yref="y domain" if panel == 0 else f"{ya} domain", x=0.5, y=1.0,
+                              yanchor="bottom", showarrow=False, font=dict(size=15)))
+    return layout, images, notes
+
+
+def paths_animation(xs, ys, z, runs, *, log_color, minima, inspect_step, panels=1, titles=None,
+                    clickable=False, height=680):
+    """Contour of the surface with every run's path animated together, frame by frame.
+
+    Each run is a dict: ``name``, ``colour``, ``path`` (valid steps only, shape (n + 1, 2)),
+    optionally ``grads`` (draws the -∇J arrow) and ``panel`` (0-based, for side-by-side panels).
+    The figure opens at ``inspect_step``; runs shorter than a frame's step stay at their end.
+    """
+    span = float(xs[-1] - xs[0])
+    single = len(runs) == 1
+    steps = frame_steps(max(len(run["path"]) for run in runs) - 1)
+    active = int(np.searchsorted(steps, min(inspect_step, steps[-1]), side="right") - 1)
+    colour, colour_title = style.colour_values(z, log_color)
+    data = _static_traces(xs, ys, z, colour, colour_title, minima, panels, clickable)
+    data += [_whole_path(run, span, single) for run in runs]
+    moving = []
+    for run in runs:
+        styled = zip(_moving(run, steps, active, span), _moving_styles(run, single), strict=True)
+        moving += [dict(trace, **look) for trace, look in styled]
+    indices = list(range(len(data), len(data) + len(moving)))
+    frames = [dict(name=str(s), traces=indices,
+                   data=[t for run in runs for t in _moving(run, steps, i, span)])
+              for i, s in enumerate(steps)]
+    axes, images, notes = _panel_layout(xs, ys, colour, panels, titles)
     menus, sliders = _controls(steps, active)
-    axis = dict(constrain="domain", showgrid=False, zeroline=False)
-    return dict(
-        font=style.FONT, height=680, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(axis, title=dict(text="x  (w₀)"), range=[float(xs[0]), float(xs[-1])]),
-        yaxis=dict(axis, title=dict(text="y  (w₁)"), range=[float(ys[0]), float(ys[-1])],
-                   scaleanchor="x", scaleratio=1),
-        legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"),
-        updatemenus=menus, sliders=sliders, clickmode="event+select", dragmode=False,
-        images=[_background(xs, ys, colour)], plot_bgcolor="white", uirevision="contour",
-    )
+    layout = dict(axes, font=style.FONT, height=height, margin=dict(l=10, r=10, t=50, b=10),
+                  legend=dict(orientation="h", y=1.06, x=0, yanchor="bottom"), updatemenus=menus,
+                  sliders=sliders, clickmode="event+select", dragmode=False, images=images,
+                  annotations=notes, plot_bgcolor="white", uirevision="contour")
+    return DictFigure(dict(data=data + moving, layout=layout, frames=frames))
 
 
 def path_animation(xs, ys, z, path, grads, *, log_color, minima, inspect_step):
-    """Contour of the surface with the optimizer's path animated step by step.
-
-    ``path`` and ``grads`` have shape (steps + 1, 2) and hold only the valid steps (the caller cuts
-    a diverged run at its last finite point). The figure opens at ``inspect_step``.
-    """
-    span = float(xs[-1] - xs[0])
-    steps = frame_steps(len(path) - 1)
-    active = int(np.searchsorted(steps, min(inspect_step, steps[-1]), side="right") - 1)
-    colour, colour_title = style.colour_values(z, log_color)
-    base = _base_traces(xs, ys, z, colour, colour_title, minima, path)
-    moving = [dict(trace, **look) for trace, look in
-              zip(_moving_traces(path, grads, steps, active, span), _moving_styles(), strict=True)]
-    moving_indices = list(range(len(base), len(base) + len(moving)))
-    frames = [dict(name=str(s), traces=moving_indices, data=_moving_traces(path, grads, steps, i, span))
-              for i, s in enumerate(steps)]
-    return DictFigure(dict(data=base + moving, layout=_layout(xs, ys, colour, steps, active),
-                           frames=frames))
+    """One optimizer's path with the -∇J arrow: the gradient-descent page's figure."""
+    run = dict(name="path", colour=style.PATH_COLOUR, path=path, grads=grads)
+    return paths_animation(xs, ys, z, [run], log_color=log_color, minima=minima,
+                           inspect_step=inspect_step, clickable=True)

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from engine import NEVER, random_starts, run_single, surface_grid, sweep
+from engine import NEVER, log_rates, random_starts, run_single, schedule_factors, surface_grid, sweep
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from ui.validate import log_options
@@ -25,12 +25,63 @@ def grid(landscape_key, theta):
     return surface_grid(landscape.fn_with, landscape.bounds, np.asarray(theta, np.float32), GRID_SIZE)
 
 
+def lr_scale(schedule, steps):
+    """MAX_STEPS learning-rate factors for ``schedule`` = (kind, ((name, value), ...)), shaped for
+    a run of ``steps`` steps; None for a constant rate."""
+    if schedule is None or schedule[0] == "constant":
+        return None
+    return schedule_factors(schedule[0], MAX_STEPS, total=steps, **dict(schedule[1]))
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
-def trajectory(landscape_key, theta, optimizer_key, hyperparams, start):
-    """MAX_STEPS steps of one optimizer from one start; ``hyperparams`` is a tuple of (name, value)."""
+def trajectory(landscape_key, theta, optimizer_key, hyperparams, start, schedule=None, steps=MAX_STEPS):
+    """MAX_STEPS steps of one optimizer from one start; ``hyperparams`` is a tuple of (name, value).
+
+    ``steps`` matters only to a schedule (a cosine ends at the run's last shown step).
+    """
     landscape = LANDSCAPES[landscape_key]
     return run_single(landscape.fn_with, optimizer_key, dict(hyperparams), np.asarray(start, np.float32),
-                      MAX_STEPS, (np.asarray(theta, np.float32),), divergence_box(landscape))
+                      MAX_STEPS, (np.asarray(theta, np.float32),), divergence_box(landscape),
+                      lr_scale(schedule, steps))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def rate_sweep(landscape_key, theta, optimizer_key, hyperparams, start, steps, count, target,
+               schedule=None):
+    """``count`` learning rates over the slider's range, ``steps`` steps each, in one vmapped call."""
+    landscape = LANDSCAPES[landscape_key]
+    lr = _learning_rate_spec(optimizer_key)
+    rates = log_rates(lr.min, lr.max, count)
+    summary = sweep(landscape.fn_with, optimizer_key, dict(dict(hyperparams), learning_rate=rates),
+                    np.tile(np.asarray(start, np.float32), (count, 1)), int(steps),
+                    (np.asarray(theta, np.float32),), divergence_box(landscape),
+                    _sweep_scale(schedule, steps), target)
+    return rates, summary
+
+
+def _sweep_scale(schedule, steps):
+    """Schedule factors for exactly ``steps`` updates (the sweep runs only what is shown)."""
+    if schedule is None or schedule[0] == "constant":
+        return None
+    return schedule_factors(schedule[0], int(steps), **dict(schedule[1]))
+
+
+def _learning_rate_spec(optimizer_key):
+    """The learning-rate HyperParam of an optimizer."""
+    return next(h for h in OPTIMIZERS[optimizer_key].hyperparams if h.name == "learning_rate")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def tuned_rate(landscape_key, theta, optimizer_key, hyperparams, start, steps):
+    """The learning-rate slider stop with the lowest final loss after ``steps`` steps (None: all diverge)."""
+    landscape = LANDSCAPES[landscape_key]
+    lr = _learning_rate_spec(optimizer_key)
+    rates = np.asarray(log_options(lr.min, lr.max, lr.default), np.float32)
+    summary = sweep(landscape.fn_with, optimizer_key, dict(dict(hyperparams), learning_rate=rates),
+                    np.tile(np.asarray(start, np.float32), (len(rates), 1)), int(steps),
+                    (np.asarray(theta, np.float32),), divergence_box(landscape))
+    loss = np.where(summary.diverged_at == NEVER, summary.final_loss, np.inf)
+    return float(rates[np.argmin(loss)]) if np.isfinite(loss).any() else None
 
 
 def random_start(seed, sigma):
@@ -50,7 +101,7 @@ def cut(run, steps):
 def largest_stable_rate(landscape_key, theta, optimizer_key, hyperparams, start, steps):
     """The largest learning-rate stop below the current one whose run stays finite (None if none)."""
     landscape = LANDSCAPES[landscape_key]
-    lr = next(h for h in OPTIMIZERS[optimizer_key].hyperparams if h.name == "learning_rate")
+    lr = _learning_rate_spec(optimizer_key)
     # Every stop of the slider (a fixed batch size: one compilation), then keep those below the rate.
     rates = np.asarray(log_options(lr.min, lr.max, lr.default), np.float32)
     summary = sweep(landscape.fn_with, optimizer_key, dict(dict(hyperparams), learning_rate=rates),

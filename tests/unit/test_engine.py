@@ -242,3 +242,23 @@ def test_schedules_match_their_formulas():
     warm = schedule_factors("warmup", 400, warmup=50)
     assert warm[0] == pytest.approx(1 / 50) and warm[49] == 1.0 and warm[-1] == 1.0
     assert set(SCHEDULES) == {"constant", "step", "exponential", "cosine", "warmup"}
+
+
+def test_sweep_divergence_boundary_matches_the_quadratic_stability_limit():
+    """The learning-rate page's claim: GD on a bowl diverges exactly above 2 / lambda_max."""
+    from engine import hessian_eigenvalues, log_rates, quadratic_rates
+
+    for kappa, angle in ((10.0, 30.0), (3.0, 0.0), (50.0, 75.0)):
+        theta = QUADRATIC.theta(condition=kappa, angle=angle)
+        eig = hessian_eigenvalues(QUADRATIC.fn_with, np.zeros(2), theta)
+        np.testing.assert_allclose(eig, [1.0, kappa], rtol=1e-5)
+        limit = quadratic_rates(eig)["stability_limit"]
+        rates = log_rates(1e-3, 10.0, 240)
+        summary = engine.sweep(QUADRATIC.fn_with, "sgd", {"learning_rate": rates},
+                               np.tile(START, (len(rates), 1)), 1000, (theta,), box=300.0)
+        diverged = summary.diverged_at != NEVER
+        # Diverged exactly on one side: every rate above the boundary, none below it.
+        boundary = np.argmax(diverged)
+        assert diverged[boundary:].all() and not diverged[:boundary].any()
+        # The measured boundary lies within one grid step of 2 / lambda_max (the sweep's resolution).
+        assert rates[boundary - 1] <= limit * (1 + 1e-5) and rates[boundary] >= limit * (1 - 1e-5)

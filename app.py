@@ -7,6 +7,8 @@ st.set_page_config(page_title="Loss Landscape Lab", page_icon="⛰️", layout="
 PAGES = [
     st.Page("pages/gradient_descent.py", title="Gradient descent", icon="📉", default=True,
             url_path="gradient-descent"),
+    st.Page("pages/learning_rate.py", title="Learning rate", icon="🎚️", url_path="learning-rate"),
+    st.Page("pages/optimizer_race.py", title="Optimizer race", icon="🏁", url_path="optimizer-race"),
 ]
 
 st.navigation(PAGES).run()

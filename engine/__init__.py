@@ -1,12 +1,18 @@
 """The engine: runs optimizers over losses and hands back numpy arrays."""
 
-from engine.analysis import distance_to_nearest, hessian_eigenvalues, log_rates, quadratic_rates
+from engine.analysis import (
+    distance_to_nearest,
+    hessian_eigenvalues,
+    log_rates,
+    optimizer_internals,
+    quadratic_rates,
+)
 from engine.grid import surface_grid
 from engine.schedules import SCHEDULES, schedule_factors
 from engine.trajectory import NEVER, Summary, Trajectory, random_starts, run, run_single, sweep
 
 __all__ = [
     "NEVER", "SCHEDULES", "Summary", "Trajectory", "distance_to_nearest", "hessian_eigenvalues",
-    "log_rates", "quadratic_rates", "random_starts", "run", "run_single", "schedule_factors",
-    "surface_grid", "sweep",
+    "log_rates", "optimizer_internals", "quadratic_rates", "random_starts", "run", "run_single",
+    "schedule_factors", "surface_grid", "sweep",
 ]

@@ -6,9 +6,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from optimizers import OPTIMIZERS
+
 
 @partial(jax.jit, static_argnames=("fn_with",))
 def _hessian(fn_with, point, theta):
+    """The jitted Hessian of fn_with(., theta) at point."""
     return jax.hessian(fn_with)(point, theta)
 
 
@@ -36,3 +39,20 @@ def distance_to_nearest(points, minima):
 def log_rates(low, high, count):
     """``count`` learning rates spaced evenly in log from ``low`` to ``high`` (float32)."""
     return np.logspace(np.log10(low), np.log10(high), int(count)).astype(np.float32)
+
+
+@partial(jax.jit, static_argnames=("optimizer_key",))
+def _internals(optimizer_key, grads, state, hyperparams):
+    """The jitted internals of one optimizer (its key is structure, the numbers traced)."""
+    return OPTIMIZERS[optimizer_key].internals(grads, state, **hyperparams)
+
+
+def optimizer_internals(optimizer_key, trajectory, step, hyperparams):
+    """What one optimizer's update at ``step`` used (velocity, per-coordinate step size), as numpy.
+
+    ``trajectory`` is one run (no batch axis) whose ``states[k]`` is the state before update k.
+    """
+    state = jax.tree.map(lambda s: np.asarray(s[step]), trajectory.states)
+    hyperparams = {name: np.float32(value) for name, value in hyperparams.items()}
+    shown = _internals(optimizer_key, np.asarray(trajectory.grads[step]), state, hyperparams)
+    return {name: np.asarray(value, np.float64) for name, value in shown.items()}

@@ -1,7 +1,12 @@
 """Figures: numpy arrays in, ``plotly.graph_objects.Figure`` out (no jax, no streamlit)."""
 
-from plotting.contour import frame_steps, path_animation
-from plotting.curves import loss_curve
+from plotting import style
+from plotting.contour import frame_steps, path_animation, paths_animation
+from plotting.curves import loss_curve, losses_figure
+from plotting.internals import internals_figure
+from plotting.schedule import schedule_figure
 from plotting.surface import surface_with_path
+from plotting.sweep import sweep_figure
 
-__all__ = ["frame_steps", "loss_curve", "path_animation", "surface_with_path"]
+__all__ = ["frame_steps", "internals_figure", "loss_curve", "losses_figure", "path_animation",
+           "paths_animation", "schedule_figure", "style", "surface_with_path", "sweep_figure"]

@@ -38,11 +38,16 @@ def _axes(panel):
     return "x" + suffix, "y" + suffix
 
 
-def _moving(run, steps, i, span):
-    """One path's trail, current point (and -grad arrow) at frame i, as plain trace dicts."""
+def _moving(run, steps, i, span, tail=None):
+    """One path's trail, current point (and -grad arrow) at frame i, as plain trace dicts.
+
+    The trail joins the frames' steps so far, or only the last ``tail`` of them (a comet's tail,
+    which keeps many-path animations small: a full trail grows with the square of the frames).
+    """
     path = run["path"]
     step = min(steps[i], len(path) - 1)
-    trail = path[np.minimum(steps[: i + 1], len(path) - 1)]
+    first = 0 if tail is None else max(0, i + 1 - tail)
+    trail = path[np.minimum(steps[first: i + 1], len(path) - 1)]
     traces = [dict(type="scatter", x=compact(trail[:, 0], span), y=compact(trail[:, 1], span)),
               dict(type="scatter", x=compact(path[step, :1], span), y=compact(path[step, 1:], span))]
     if run.get("grads") is not None:
@@ -143,12 +148,13 @@ def _panel_layout(xs, ys, colour, panels, titles):
 
 
 def paths_animation(xs, ys, z, runs, *, log_color, minima, inspect_step, panels=1, titles=None,
-                    clickable=False, height=680):
+                    clickable=False, height=680, tail=None):
     """Contour of the surface with every run's path animated together, frame by frame.
 
     Each run is a dict: ``name``, ``colour``, ``path`` (valid steps only, shape (n + 1, 2)),
     optionally ``grads`` (draws the -∇J arrow) and ``panel`` (0-based, for side-by-side panels).
     The figure opens at ``inspect_step``; runs shorter than a frame's step stay at their end.
+    ``tail`` limits the bold trail to the last frames (the faint whole path is always drawn).
     """
     span = float(xs[-1] - xs[0])
     single = len(runs) == 1
@@ -159,11 +165,11 @@ def paths_animation(xs, ys, z, runs, *, log_color, minima, inspect_step, panels=
     data += [_whole_path(run, span, single) for run in runs]
     moving = []
     for run in runs:
-        styled = zip(_moving(run, steps, active, span), _moving_styles(run, single), strict=True)
+        styled = zip(_moving(run, steps, active, span, tail), _moving_styles(run, single), strict=True)
         moving += [dict(trace, **look) for trace, look in styled]
     indices = list(range(len(data), len(data) + len(moving)))
     frames = [dict(name=str(s), traces=indices,
-                   data=[t for run in runs for t in _moving(run, steps, i, span)])
+                   data=[t for run in runs for t in _moving(run, steps, i, span, tail)])
               for i, s in enumerate(steps)]
     axes, images, notes = _panel_layout(xs, ys, colour, panels, titles)
     menus, sliders = _controls(steps, active)

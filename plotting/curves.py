@@ -31,3 +31,31 @@ def loss_curve(loss, *, inspect_step, diverged_at=None, min_value=None, log_y=Fa
                   type="log" if log_y else "linear"), shapes=[marker], annotations=[label_k],
                   uirevision="loss")
     return DictFigure(dict(data=data, layout=layout))
+
+
+def losses_figure(series, *, inspect_step, min_value=None, log_y=False):
+    """Loss per step for several runs; ``series`` holds dicts with name, colour, loss, diverged_at."""
+    data = []
+    floor = min_value if min_value is not None else min(float(np.min(run["loss"])) for run in series)
+    for run in series:
+        values = np.asarray(run["loss"], np.float64)
+        if log_y:
+            values = np.maximum(values - floor, 1e-12)
+        values = [float(f"{v:.6g}") for v in values]
+        data.append(dict(type="scatter", x=list(range(len(values))), y=values, mode="lines",
+                         name=run["name"], line=dict(color=run["colour"], width=2.5),
+                         legendgroup=run["name"]))
+        if run.get("diverged_at") is not None:
+            data.append(dict(type="scatter", x=[len(values) - 1], y=[values[-1]], mode="markers",
+                             name=f"{run['name']} diverged at step {run['diverged_at']}",
+                             showlegend=False, legendgroup=run["name"],
+                             marker=dict(symbol="x", size=13, color=run["colour"])))
+    label = ("J − J*" if min_value is not None else "J − min J") if log_y else "loss J"
+    marker = dict(type="line", xref="x", yref="paper", x0=inspect_step, x1=inspect_step, y0=0, y1=1,
+                  line=dict(color="grey", dash="dash"))
+    layout = dict(height=380, font=style.FONT, margin=dict(l=10, r=10, t=30, b=10),
+                  xaxis=dict(title=dict(text="step")),
+                  yaxis=dict(title=dict(text=label), type="log" if log_y else "linear"),
+                  shapes=[marker], legend=dict(orientation="h", y=1.02, yanchor="bottom"),
+                  uirevision="losses")
+    return DictFigure(dict(data=data, layout=layout))

@@ -16,7 +16,7 @@ from plotting import style
 from plotting.frames import DictFigure
 
 CELL_WIDTH = 2.9  # distance between compass origins; each compass has radius 1
-CELL_HEIGHT = 3.6  # row distance; leaves room for the two-line label under a compass
+CELL_HEIGHT = 4.4  # row distance; leaves room for the two-line label under a compass
 MAX_COLUMNS = 4
 GREY = "#8a8a8a"
 FAINT = "#d9d9d9"
@@ -33,6 +33,7 @@ ARROWS = (
     ("−g", "−g: steepest descent", dict(width=1.5, color=GREY)),
 )
 BAR_WIDTH = 0.38
+LEFT, RIGHT = [0, 0.54], [0.62, 1]  # the two panels' shares of the width
 
 
 def _number(value):
@@ -109,17 +110,17 @@ def _arrow_trace(entry, suffix, unit, origin, line, colour, hover):
     return dict(type="scatter", name=f"{entry['name']}: {suffix}", legendgroup=suffix, showlegend=False,
                 x=[ox, round(ox + float(unit[0]), 6)], y=[oy, round(oy + float(unit[1]), 6)],
                 mode="lines+markers", line=dict(dict(color=colour), **line),
-                marker=dict(symbol="arrow", angleref="previous", size=[0, 7 + 2 * line["width"]],
+                marker=dict(symbol="arrow", angleref="previous", size=[0, 6 + 1.6 * line["width"]],
                             color=line.get("color", colour)),
                 customdata=[unit.tolist(), unit.tolist()], hovertext=[hover, hover],
                 hovertemplate="%{hovertext}<extra></extra>")
 
 
 def _why_no_turn(notes):
-    """The short reason under a compass without an angle: which of g and the update is missing."""
+    """The short reason under a compass without an angle: the update or g is zero or not finite."""
     if notes["update"] is not None:
-        return "update is " + ("zero: no step taken" if notes["update"].startswith("zero") else "not finite")
-    return "g is " + ("zero: a stationary point" if notes["−g"].startswith("zero") else "not finite")
+        return "no step" if notes["update"].startswith("zero") else "step not finite"
+    return "g = 0" if notes["−g"].startswith("zero") else "g not finite"
 
 
 def _compass(entry, i, columns):
@@ -137,9 +138,9 @@ def _compass(entry, i, columns):
     traces.append(dict(type="scatter", name=f"{entry['name']}: origin", x=[origin[0]], y=[origin[1]],
                        mode="markers", marker=dict(size=6, color=colour), showlegend=False,
                        hovertext=[hover], hovertemplate="%{hovertext}<extra></extra>"))
-    second = f"turned {turn:.0f}° from −g" if turn is not None else _why_no_turn(notes)
+    second = f"{turn:.0f}° off −g" if turn is not None else _why_no_turn(notes)
     label = dict(x=origin[0], y=origin[1] - 1.2, xref="x", yref="y", yanchor="top", showarrow=False,
-                 text=f"<b>{entry['name']}</b><br><span style='font-size:12px'>{second}</span>",
+                 text=f"<b>{entry['name']}</b><br><span style='font-size:11px'>{second}</span>",
                  font=dict(color=colour), hovertext=hover)
     axis_names = [dict(x=origin[0] + 1.22, y=origin[1], text="x", xref="x", yref="y", showarrow=False,
                        font=dict(size=11, color=GREY)),
@@ -199,19 +200,20 @@ def _layout(entries, step, columns, labels, log_range):
     """Two panels: the compasses (equal x and y scale, so angles are true) and the step-size bars."""
     rows = math.ceil(len(entries) / columns)
     names = [f"<span style='color:{_colour(e)}'>{e['name']}</span>" for e in entries]
-    titles = [dict(text=f"<b>Directions at step {step}</b> (unit length)", x=0.26, xref="paper"),
-              dict(text=f"<b>Effective step size per coordinate</b> at step {step}", x=0.81, xref="paper")]
-    titles = [dict(t, y=1.0, yref="paper", yanchor="bottom", showarrow=False, font=dict(size=15))
+    titles = [dict(text=f"<b>Directions at step {step}</b>", x=LEFT[1] / 2),
+              dict(text="<b>Effective step size per coordinate</b>", x=(RIGHT[0] + 1) / 2)]
+    titles = [dict(t, xref="paper", xanchor="center", y=1.0, yref="paper", yanchor="bottom", showarrow=False)
               for t in titles]
     hidden = dict(visible=False, fixedrange=True)
     return dict(
-        height=200 + 200 * rows, font=style.FONT, margin=dict(l=10, r=10, t=70, b=10),
+        height=240 + 190 * rows, font=style.FONT, margin=dict(l=10, r=10, t=70, b=10),
         showlegend=True, legend=dict(orientation="h", x=0, y=1.08, yanchor="bottom", font=dict(size=12)),
-        xaxis=dict(hidden, domain=[0, 0.52], range=[-1.25, (columns - 1) * CELL_WIDTH + 1.25]),
-        yaxis=dict(hidden, scaleanchor="x", scaleratio=1, range=[-(rows - 1) * CELL_HEIGHT - 2.4, 1.25]),
-        xaxis2=dict(domain=[0.6, 1], tickvals=list(range(len(entries))), ticktext=names, fixedrange=True,
-                    range=[-0.6, len(entries) - 0.4], anchor="y2"),
-        yaxis2=dict(type="log", range=log_range, anchor="x2", exponentformat="power", dtick=1,
+        xaxis=dict(hidden, domain=LEFT, range=[-1.25, (columns - 1) * CELL_WIDTH + 1.25]),
+        yaxis=dict(hidden, scaleanchor="x", scaleratio=1, range=[-(rows - 1) * CELL_HEIGHT - 2.4, 1.55]),
+        xaxis2=dict(domain=RIGHT, tickvals=list(range(len(entries))), ticktext=names, fixedrange=True,
+                    range=[-0.6, len(entries) - 0.4], anchor="y2", tickfont=dict(size=12), automargin=True),
+        yaxis2=dict(type="log", range=log_range, anchor="x2", exponentformat="power",
+                    dtick=max(1, math.ceil((log_range[1] - log_range[0]) / 6)),
                     fixedrange=True, title=dict(text="step size (log)")),
         bargap=0, annotations=titles + labels, hovermode="closest", uirevision="internals",
         plot_bgcolor="white",

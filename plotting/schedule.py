@@ -17,7 +17,8 @@ def schedule_figure(factors, learning_rate, name):
     layout = dict(height=220, font=style.FONT, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
                   title=dict(text=f"{name}: η_k = η·factor(k), η = {learning_rate:.3g}", x=0.01,
                              font=dict(size=14)),
-                  xaxis=dict(title=dict(text="step k"), range=[0, max(rates.size - 1, 1)]),
-                  yaxis=dict(title=dict(text="η_k"), rangemode="tozero", exponentformat="power"),
+                  xaxis=dict(title=dict(text="step k"), range=[0, max(rates.size - 1, 1)], automargin=True),
+                  yaxis=dict(title=dict(text="η_k"), range=[0, 1.1 * top or 1], exponentformat="power",
+                             automargin=True),
                   uirevision="schedule")
     return DictFigure(dict(data=data, layout=layout))

@@ -16,6 +16,9 @@ REGION_TEXT = {"slow": "too slow / stuck", "good": "converges", "diverges": "div
 THEORY_TEXT = {"stability_limit": "η = 2/λmax (stability limit)",
                "best_rate": "η = 2/(λmin+λmax) (fastest)"}
 THEORY_DASH = {"stability_limit": "dot", "best_rate": "dashdot"}
+# 2/(λmin+λmax) lies below 2/λmax by less than a factor of two: close on a log axis, so the best
+# rate's label sits left of its line and the limit's right of its line, and the two never collide.
+THEORY_SIDE = {"stability_limit": "left", "best_rate": "right"}
 THEORY_COLOUR = "#444444"
 
 
@@ -71,10 +74,10 @@ def _gap(final_loss, diverged, min_value):
 def _loss_traces(rates, gap, kept, diverged_at, y_top):
     """Top panel: the gap where the run stayed finite, and a red x at the top edge where it diverged.
 
-    A diverged run is frozen at its last loss before leaving the box, often 1e10 or more: drawn at
-    that height it would squash every finite gap into the bottom of the panel, and its height says
-    nothing (only when the run crossed the box). So the x sits on the panel's top edge, at a fixed
-    height off the scale, and its hover tells the step where the run diverged.
+    A diverged run is frozen at its last loss before it left the box, often 1e10 or more: drawn at
+    that height it would squash every finite gap into the bottom of the panel, and the height would
+    only tell how far the run had got when the box stopped it. So the x sits at a fixed height on the
+    panel's top edge, off the scale, and its hover tells the step where the run diverged.
     """
     diverged = np.asarray(diverged_at) != NEVER
     line = dict(type="scatter", x=_rounded(rates, digits=6), y=_rounded(gap, kept), mode="lines",
@@ -153,9 +156,21 @@ def _vertical_lines(rates, marks, theory):
             shapes.append(dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
                                line=dict(color=THEORY_COLOUR, width=1.5, dash=THEORY_DASH[key])))
             notes.append(dict(xref="x", yref="paper", x=_at(rate), y=BOTTOM[1], yanchor="top",
-                              xanchor="right", textangle=-90, text=THEORY_TEXT[key], showarrow=False,
-                              font=dict(color=THEORY_COLOUR, size=11)))
+                              xanchor=THEORY_SIDE[key], textangle=-90, text=THEORY_TEXT[key], showarrow=False,
+                              font=dict(color=THEORY_COLOUR, size=11), bgcolor="rgba(255,255,255,0.7)"))
     return shapes, notes
+
+
+def _step_ticks(reached_at, labels):
+    """Ticks for the steps axis at 1, 2, 5, 10, ... (only powers of ten over a wide range), written out
+    as whole numbers: Plotly's own log ticks crowd a short range with tiny digits."""
+    steps = np.maximum(np.asarray(reached_at)[labels == "good"], 1)
+    if steps.size == 0:
+        return {}
+    low, high = steps.min() / 1.5, steps.max() * 1.5
+    mantissas = (1,) if high / low > 10**2.5 else (1, 2, 5)
+    ticks = [m * 10**e for e in range(10) for m in mantissas if low <= m * 10**e <= high]
+    return dict(tickvals=ticks, ticktext=[f"{t:,}" for t in ticks])
 
 
 def _gap_range(gap, kept):
@@ -178,7 +193,8 @@ def sweep_figure(rates, final_loss, diverged_at, reached_at, *, min_value, toler
     line_shapes, line_notes = _vertical_lines(rates, marks, theory)
     gap_title = "J − J* at the end" if min_value is not None else "J − min J at the end"
     target = f"J ≤ J* + {tolerance:g}" if min_value is not None else "the target"
-    x_range = [float(np.log10(rates[0])), float(np.log10(rates[-1]))]
+    low, high = float(np.log10(rates[0])), float(np.log10(rates[-1]))
+    x_range = [low, high] if high > low else [low - 0.5, high + 0.5]  # half a decade around one rate
     axis = dict(type="log", automargin=True, exponentformat="power")
     layout = dict(
         height=520, font=style.FONT, margin=dict(l=10, r=10, t=36, b=10), hovermode="closest",
@@ -186,6 +202,7 @@ def sweep_figure(rates, final_loss, diverged_at, reached_at, *, min_value, toler
         xaxis=dict(axis, range=x_range, anchor="y", showticklabels=False),
         yaxis=dict(axis, range=y_range, domain=list(TOP), title=dict(text=gap_title)),
         xaxis2=dict(axis, matches="x", anchor="y2", title=dict(text="learning rate η")),
-        yaxis2=dict(axis, domain=list(BOTTOM), title=dict(text=f"steps to {target}")),
+        yaxis2=dict(axis, domain=list(BOTTOM), title=dict(text=f"steps to {target}"),
+                    **_step_ticks(reached_at, labels)),
         shapes=band_shapes + line_shapes, annotations=band_notes + line_notes, uirevision="sweep")
     return DictFigure(dict(data=data, layout=layout))

@@ -3,7 +3,17 @@
 import numpy as np
 import streamlit as st
 
-from engine import NEVER, log_rates, random_starts, run_single, schedule_factors, surface_grid, sweep
+from engine import (
+    NEVER,
+    hessian_eigenvalues,
+    log_rates,
+    quadratic_rates,
+    random_starts,
+    run_single,
+    schedule_factors,
+    surface_grid,
+    sweep,
+)
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from ui.validate import log_options
@@ -110,3 +120,13 @@ def largest_stable_rate(landscape_key, theta, optimizer_key, hyperparams, start,
     diverged = summary.diverged_at
     stable = ((diverged == NEVER) | (diverged > steps)) & (rates < dict(hyperparams)["learning_rate"])
     return float(rates[stable].max()) if stable.any() else None
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def quadratic_theory(landscape_key, theta):
+    """For the quadratic bowl: its Hessian's eigenvalues and the rates they predict; else None."""
+    if landscape_key != "quadratic":
+        return None
+    landscape = LANDSCAPES[landscape_key]
+    eigenvalues = hessian_eigenvalues(landscape.fn_with, landscape.minima[0], np.asarray(theta, np.float32))
+    return dict(quadratic_rates(eigenvalues), eigenvalues=tuple(float(e) for e in eigenvalues))

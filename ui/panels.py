@@ -6,6 +6,8 @@ import inspect
 import numpy as np
 import streamlit as st
 
+from plotting.sweep import divergence_boundary
+
 
 def _vector(values):
     """A 2-vector as a LaTeX column."""
@@ -59,3 +61,15 @@ def rule_and_code(spec):
     st.caption(f"Paper: {spec.paper}")
     source = inspect.getsource(importlib.import_module(spec.module))
     st.code(source, language="python")
+
+
+def theory_note(theory, rates, diverged_at):
+    """The bowl's theory next to what the sweep measured."""
+    low, high = theory["eigenvalues"]
+    below, above = divergence_boundary(rates, diverged_at)
+    measured = (f"the sweep's last stable rate is {below:.4g} and its first diverging rate {above:.4g}"
+                if below is not None and above is not None else "the sweep found no boundary")
+    st.markdown(
+        f"**Theory for this bowl.** The Hessian's eigenvalues are λmin = {low:.4g} and λmax = {high:.4g}. "
+        f"Gradient descent converges only if η < 2/λmax = **{theory['stability_limit']:.4g}**, and the "
+        f"best fixed rate is 2/(λmin + λmax) = **{theory['best_rate']:.4g}**. Measured: {measured}.")

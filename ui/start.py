@@ -31,7 +31,7 @@ def _take_click(landscape):
         st.session_state["start_mode"] = "click"
 
 
-def _typed(landscape):
+def typed_start(landscape):
     """Two number boxes, kept inside the plot's bounds (checked again here, not only in the browser)."""
     (xmin, xmax), (ymin, ymax) = ((float(a), float(b)) for a, b in landscape.bounds)
     x0, y0 = landscape.start
@@ -64,4 +64,4 @@ def start_controls(landscape):
         point = st.session_state.get("clicked_start", {}).get(landscape.key, landscape.start)
         st.caption(f"Click anywhere on the contour plot. Now: ({point[0]:.3f}, {point[1]:.3f})")
         return point
-    return _typed(landscape)
+    return typed_start(landscape)

@@ -124,15 +124,15 @@ def test_learning_rate_slider_changes_path_and_url(server, page):
     slider = page.locator('[data-testid="stSidebar"]').get_by_role("slider", name="learning rate η")
     old_value = slider.get_attribute("aria-valuetext")
     slider.focus()
-    for _ in range(3):
+    after = before
+    for _ in range(3):  # one key press, one rerun: each step to a smaller rate redraws the path
         page.keyboard.press("ArrowLeft")
+        after = wait_for_new_path(page, after, "changing the learning rate did not redraw the path")
     new_value = slider.get_attribute("aria-valuetext")
     assert new_value != old_value, "the arrow keys did not move the learning-rate slider"
-
-    after = wait_for_new_path(page, before, "changing the learning rate did not redraw the path")
     assert (after["x"][0], after["y"][0]) == (before["x"][0], before["y"][0]), "the start moved"
     assert after != before
-    # The URL changes by history.replaceState, not by a navigation: poll location, not wait_for_url.
+    # The URL changes through the History API, not a navigation: poll location, not wait_for_url.
     wait_for(page, "v => new URLSearchParams(location.search).get('sgd.learning_rate') === v", new_value,
              f"the URL did not gain the query parameter sgd.learning_rate={new_value}")
     assert parse_qs(urlsplit(page.url).query)["sgd.learning_rate"] == [new_value]

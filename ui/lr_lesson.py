@@ -1,0 +1,48 @@
+"""The learning-rate lesson's data: the three regimes, the lecture's presets, and verdicts on runs."""
+
+import numpy as np
+import streamlit as st
+
+from optimizers.base import LEARNING_RATE, HyperParam
+
+SENTENCES = {
+    "small": "Small learning rates converge slowly and get stuck in false local minima.",
+    "large": "Large learning rates overshoot, become unstable and diverge.",
+    "stable": "Stable learning rates converge smoothly and avoid local minima.",
+}
+REGIMES = {
+    "small": HyperParam("learning_rate", "small η", 0.01, LEARNING_RATE.min, LEARNING_RATE.max, log=True),
+    "large": HyperParam("learning_rate", "large η", 3.16, LEARNING_RATE.min, LEARNING_RATE.max, log=True),
+    "stable": HyperParam("learning_rate", "stable η", 0.501, LEARNING_RATE.min, LEARNING_RATE.max,
+                         log=True),
+}
+# One click each: a surface, a start and three rates on which the named sentence is plain to see.
+PRESETS = {
+    "small": dict(button="🐢 Small: slow and stuck", landscape="trap", start=(2.5, 1.5), steps=200,
+                  rates=dict(small=0.01, large=3.16, stable=0.501)),
+    "large": dict(button="💥 Large: overshoot and diverge", landscape="quadratic", start=(-2.5, 2.0),
+                  steps=100, rates=dict(small=0.00501, large=0.251, stable=0.0794)),
+    "stable": dict(button="✅ Stable: smooth to the global minimum", landscape="trap",
+                   start=(3.5, -1.5), steps=150, rates=dict(small=0.0251, large=2.51, stable=0.794)),
+}
+
+
+def apply_preset(name):
+    """Button callback: set every widget the preset names, before the page runs again."""
+    preset = PRESETS[name]
+    landscape = preset["landscape"]
+    st.session_state.update({"landscape": landscape, "optimizer": "sgd", "steps": preset["steps"],
+                             "schedule": "constant", f"x0.{landscape}": float(preset["start"][0]),
+                             f"y0.{landscape}": float(preset["start"][1]), "preset": name})
+    st.session_state.update({f"lr.{regime}": rate for regime, rate in preset["rates"].items()})
+
+
+def verdict(loss, grads, diverged_at, min_value, tolerance):
+    """A few words on how a run ended: diverged, reached the minimum, stuck, or still crawling."""
+    if diverged_at is not None:
+        return f"diverged at step {diverged_at}"
+    if min_value is not None and loss[-1] - min_value <= tolerance:
+        return f"reached the global minimum (J − J* = {loss[-1] - min_value:.2g})"
+    if float(np.hypot(*grads[-1])) < 1e-3:
+        return f"stuck where the gradient vanishes, at J = {loss[-1]:.4g}"
+    return f"still on its way: J = {loss[-1]:.4g} after {len(loss) - 1} steps"

@@ -52,10 +52,12 @@ for panel, (regime, rate) in enumerate(rates.items()):
 k = step_controls(max(len(run["path"]) for run in runs) - 1)
 xs, ys, z = compute.grid(landscape_key, theta)
 with friendly_errors("drawing the three runs"):
-    titles = [f"{run['name']}: {verdicts[regime]}" for run, regime in zip(runs, rates, strict=True)]
     st.plotly_chart(paths_animation(xs, ys, z, runs, log_color=landscape.log_color, minima=landscape.minima,
-                                    inspect_step=k, panels=3, titles=titles, height=560),
+                                    inspect_step=k, panels=3, titles=[run["name"] for run in runs],
+                                    height=520),
                     key="panels", config={"displayModeBar": False})
+for column, (regime, text) in zip(st.columns(3), verdicts.items(), strict=True):
+    column.markdown(f"**{regime.capitalize()}** η = {rates[regime]:.3g}: {text}.")
 
 st.subheader("Idea 1: try lots of learning rates")
 with friendly_errors("sweeping the learning rate"):

@@ -84,12 +84,13 @@ def _whole_path(run, span, single):
 
 
 def _static_traces(xs, ys, z, colour, colour_title, minima, panels, clickable):
-    """Colour bar, minima on every panel and, where asked, the clickable grid on panel 0."""
+    """Colour bar (one panel only), minima on every panel and, where asked, the clickable grid."""
     span = float(xs[-1] - xs[0])
     low, high = float(np.nanmin(colour)), float(np.nanmax(colour))
     traces = [dict(type="scatter", x=[None], y=[None], mode="markers", showlegend=False,
                    hoverinfo="skip", marker=dict(colorscale=style.COLORSCALE, cmin=low, cmax=high,
-                   color=[low], showscale=True, colorbar=dict(title=dict(text=colour_title, side="right"))))]
+                   color=[low], showscale=panels == 1,
+                   colorbar=dict(title=dict(text=colour_title, side="right"))))]
     for panel in range(panels):
         xa, ya = _axes(panel)
         traces.append(dict(type="scatter", x=[m[0] for m in minima], y=[m[1] for m in minima],
@@ -134,9 +135,11 @@ def _panel_layout(xs, ys, colour, panels, titles):
         axis = dict(constrain="domain", showgrid=False, zeroline=False)
         layout["xaxis" + xa[1:]] = dict(axis, title=dict(text="x  (w₀)"), domain=[left, left + width],
                                         range=[float(xs[0]), float(xs[-1])], anchor=ya)
+        # One panel keeps equal scales (the -∇J arrow stays perpendicular to the level sets);
+        # side-by-side panels fill their height instead, or a wide surface would be a thin strip.
+        square = dict(scaleanchor=xa, scaleratio=1) if panels == 1 else {}
         layout["yaxis" + ya[1:]] = dict(axis, title=dict(text="y  (w₁)" if panel == 0 else ""),
-                                        range=[float(ys[0]), float(ys[-1])], scaleanchor=xa,
-                                        scaleratio=1, anchor=xa)
+                                        range=[float(ys[0]), float(ys[-1])], anchor=xa, **square)
         images.append(dict(source=image, xref=xa, yref=ya, x=float(xs[0]), y=float(ys[-1]),
                            sizex=float(xs[-1] - xs[0]), sizey=float(ys[-1] - ys[0]),
                            sizing="stretch", layer="below"))

@@ -38,11 +38,15 @@ def apply_preset(name):
 
 
 def verdict(loss, grads, diverged_at, min_value, tolerance):
-    """A few words on how a run ended: diverged, reached the minimum, stuck, or still crawling."""
+    """A few words on how a run ended: diverged, reached the minimum, settled elsewhere, or crawling."""
     if diverged_at is not None:
         return f"diverged at step {diverged_at}"
     if min_value is not None and loss[-1] - min_value <= tolerance:
         return f"reached the global minimum (J − J* = {loss[-1] - min_value:.2g})"
-    if float(np.hypot(*grads[-1])) < 1e-3:
-        return f"stuck where the gradient vanishes, at J = {loss[-1]:.4g}"
+    # Settled: over the last quarter of the run the loss fell by under 1% of its total fall.
+    quarter = loss[-max(2, len(loss) // 4)]
+    if float(np.hypot(*grads[-1])) < 1e-3 or quarter - loss[-1] < 0.01 * max(loss[0] - loss[-1], 1e-12):
+        if min_value is None:
+            return f"stuck on a flat spot at J = {loss[-1]:.4g}"
+        return f"stuck in a false minimum at J = {loss[-1]:.4g} (the global minimum is J* = {min_value:.4g})"
     return f"still on its way: J = {loss[-1]:.4g} after {len(loss) - 1} steps"

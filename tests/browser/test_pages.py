@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser.conftest import PLOT, REPO_ROOT, open_page, wait_until_idle
+from tests.browser.conftest import PLOT, REPO_ROOT, VIEWPORT, open_page, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -99,14 +99,31 @@ def sidebar_select_text(page, label):
     return box.input_value()
 
 
+def save_screenshot(page, name):
+    """The whole page as screenshots/<name>.png, for people to look at.
+
+    Streamlit scrolls inside its main container, not the document, so ``full_page`` alone stops at
+    the viewport: grow the viewport to the content's height first.
+    """
+    height = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
+        '[data-testid="stMain"], [data-testid="stSidebar"]')].map(e => e.scrollHeight), 0)""")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(height, VIEWPORT["height"]), 8000)})
+    page.wait_for_timeout(500)  # Plotly redraws its responsive charts on resize
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size(VIEWPORT)
+
+
 def test_app_declares_pages():
     assert PAGES, "found no st.Page(...) in app.py"
     assert sum(path == "" for path, _ in PAGES) <= 1
 
 
 # The default page lives at the root URL, so the root stands for it.
-@pytest.mark.parametrize(("url_path", "title"), [("", "root URL")] + [p for p in PAGES if p[0]],
-                         ids=lambda v: v or "root")
+URLS = [("", "root URL")] + [p for p in PAGES if p[0]]
+
+
+@pytest.mark.parametrize(("url_path", "title"), URLS, ids=[path or "root" for path, _ in URLS])
 def test_page_renders_a_chart(server, page, url_path, title):
     open_page(page, f"{server}/{url_path}")
     drawn = page.locator(f"{PLOT} .main-svg")
@@ -114,8 +131,7 @@ def test_page_renders_a_chart(server, page, url_path, title):
     assert drawn.first.bounding_box()["width"] > 100
     not_found = page.get_by_text("Page not found")
     assert not_found.count() == 0, f"/{url_path} is not a page: Streamlit fell back to the main page"
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{url_path or 'root'}.png"), full_page=True)
+    save_screenshot(page, url_path or "root")
 
 
 def test_learning_rate_slider_changes_path_and_url(server, page):

@@ -5,8 +5,8 @@ import streamlit as st
 st.set_page_config(page_title="Loss Landscape Lab", page_icon="⛰️", layout="wide")
 
 PAGES = [
-    st.Page("pages/gradient_descent.py", title="Gradient descent", icon="📉", default=True,
-            url_path="gradient-descent"),
+    # The default page lives at "/" only; Streamlit gives it no path of its own.
+    st.Page("pages/gradient_descent.py", title="Gradient descent", icon="📉", default=True),
     st.Page("pages/learning_rate.py", title="Learning rate", icon="🎚️", url_path="learning-rate"),
     st.Page("pages/optimizer_race.py", title="Optimizer race", icon="🏁", url_path="optimizer-race"),
 ]

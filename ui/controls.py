@@ -35,5 +35,6 @@ def registry_select(label, registry, key, default):
         wanted = st.query_params.get(key)
         st.session_state[key] = wanted if wanted in registry else default
     choice = st.selectbox(label, list(registry), key=key, format_func=lambda k: registry[k].name)
-    st.query_params[key] = choice
+    if st.query_params.get(key) != choice:  # rewriting an unchanged value races later slider updates
+        st.query_params[key] = choice
     return choice

@@ -18,14 +18,15 @@ def chosen_optimizers():
         st.session_state["race"] = wanted or list(OPTIMIZERS)
     chosen = st.multiselect("Optimizers", list(OPTIMIZERS), key="race",
                             format_func=lambda k: OPTIMIZERS[k].name)
-    st.query_params["race"] = ",".join(chosen)
+    if st.query_params.get("race") != ",".join(chosen):
+        st.query_params["race"] = ",".join(chosen)
     return chosen
 
 
 # Starting rates for the race (slider stops): each optimizer's own default suits a gentle bowl, but
 # on the race's default surface, Rosenbrock, SGD, momentum and Nesterov diverge at once above ~0.002.
 RACE_RATES = {"sgd": 0.001, "momentum": 0.001, "nesterov": 0.000794, "adagrad": 0.501,
-              "rmsprop": 0.01, "adadelta": 1.0, "adam": 0.0501}
+              "rmsprop": 0.01, "adadelta": 0.251, "adam": 0.0501}
 
 
 def race_specs(key):

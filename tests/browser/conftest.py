@@ -113,8 +113,24 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(scope="session")
+def warm_server(server, browser):
+    """Open "/" once, as a first visitor would.
+
+    Streamlit learns an app's pages from the first run of its st.navigation script; until then a
+    deep link such as /learning-rate shows a "Page not found" dialog over the right page
+    (streamlit/streamlit#9624). Tests should see what every later visitor sees.
+    """
+    context = browser.new_context(viewport=VIEWPORT)
+    first = context.new_page()
+    first.goto(server)
+    first.wait_for_selector(APP_IDLE, timeout=PAGE_TIMEOUT_MS)
+    context.close()
+    return server
+
+
 @pytest.fixture
-def page(browser, request):
+def page(browser, warm_server, request):
     """A fresh browser context (so a fresh Streamlit session) with a 1500x1100 viewport."""
     context = browser.new_context(viewport=VIEWPORT)
     new_page = context.new_page()

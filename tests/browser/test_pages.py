@@ -20,7 +20,8 @@ RERUN_TIMEOUT_MS = 30_000
 # The contour chart is the Plotly element whose figure has a trace named "whole path".
 _CONTOUR = """() => [...document.querySelectorAll('.js-plotly-plot')]
     .find(gd => (gd._fullData || []).some(t => t.name === 'whole path'))"""
-# gd.data holds numpy arrays as {dtype, bdata} specs; gd._fullData holds them decoded.
+# gd.data may hold arrays as {dtype, bdata} specs (plotly.py encodes numpy arrays so); gd._fullData
+# holds them decoded.
 READ_TRACE = f"""(name) => {{
     const gd = ({_CONTOUR})();
     const trace = gd && gd._fullData.find(t => t.name === name);

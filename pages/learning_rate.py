@@ -44,8 +44,8 @@ runs, verdicts = [], {}
 for panel, (regime, rate) in enumerate(rates.items()):
     hyperparams = tuple(sorted(dict(others, learning_rate=rate).items()))
     run = compute.trajectory(landscape_key, theta, optimizer_key, hyperparams, tuple(start), schedule, steps)
-    path, grads, loss, diverged_at = compute.cut(run, steps)
-    verdicts[regime] = lr_lesson.verdict(loss, grads, diverged_at, landscape.min_value, 1e-3)
+    path, _, loss, diverged_at = compute.cut(run, steps)
+    verdicts[regime] = lr_lesson.verdict(loss, diverged_at, landscape.min_value, 1e-3, run)
     runs.append(dict(name=f"{regime} η = {rate:.3g}", colour=style.REGIME_COLOURS[regime], path=path,
                      panel=panel))
 

@@ -37,16 +37,20 @@ def apply_preset(name):
     st.session_state.update({f"lr.{regime}": rate for regime, rate in preset["rates"].items()})
 
 
-def verdict(loss, grads, diverged_at, min_value, tolerance):
-    """A few words on how a run ended: diverged, reached the minimum, settled elsewhere, or crawling."""
+def verdict(loss, diverged_at, min_value, tolerance, long_run):
+    """A few words on how a run ended: diverged, reached the minimum, stuck elsewhere, or crawling.
+
+    ``long_run`` is the same run carried on to the engine's full length: a run counts as stuck when,
+    even there, its gradient has vanished away from the global minimum.
+    """
     if diverged_at is not None:
         return f"diverged at step {diverged_at}"
     if min_value is not None and loss[-1] - min_value <= tolerance:
         return f"reached the global minimum (J − J* = {loss[-1] - min_value:.2g})"
-    # Settled: over the last quarter of the run the loss fell by under 1% of its total fall.
-    quarter = loss[-max(2, len(loss) // 4)]
-    if float(np.hypot(*grads[-1])) < 1e-3 or quarter - loss[-1] < 0.01 * max(loss[0] - loss[-1], 1e-12):
-        if min_value is None:
-            return f"stuck on a flat spot at J = {loss[-1]:.4g}"
-        return f"stuck in a false minimum at J = {loss[-1]:.4g} (the global minimum is J* = {min_value:.4g})"
+    settled = int(long_run.diverged_at) < 0 and float(np.hypot(*long_run.grads[-1])) < 1e-3
+    if settled and min_value is not None and long_run.loss[-1] - min_value > tolerance:
+        return (f"stuck in a false minimum: J = {loss[-1]:.4g} now, {long_run.loss[-1]:.4g} for good "
+                f"(the global minimum is J* = {min_value:.4g})")
+    if settled and min_value is None:
+        return f"stuck on a flat spot at J = {loss[-1]:.4g}"
     return f"still on its way: J = {loss[-1]:.4g} after {len(loss) - 1} steps"

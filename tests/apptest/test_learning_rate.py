@@ -230,7 +230,8 @@ def test_every_schedule_with_its_parameters_at_their_ends():
             key = f"schedule.{kind}.{h.name}"
             stops = options(at, key) if widget(at, "select_slider", key) else None
             low, high = (stops[0], stops[-1]) if stops else (h.min, h.max)
-            assert (low, high) == pytest.approx((h.min, h.max)), key
+            # A near-one slider stops short of 1 (its last stop is 0.99999): ends within the spec's range.
+            assert low == pytest.approx(h.min) and h.max - 1e-4 <= high <= h.max, (key, low, high)
             for value in (low, high):
                 select(at, **{key: value})
                 drawn = check_page(at, f"{key}={value}", ignore=SCHEDULE_ERROR)

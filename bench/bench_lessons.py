@@ -22,11 +22,13 @@ import statistics
 import time
 from pathlib import Path
 
+import jax
 import numpy as np
 
 from bench.bench_foundation import (
     APP,
     BYTES_TARGET,
+    COMPILE_EVENT,
     COMPILES,
     ROOT,
     ScriptClock,
@@ -52,6 +54,25 @@ TOLERANCE = 1e-3  # the page's "reached J* + 0.001"
 SWEEP_TARGET_MS = 100.0
 RERUN_TARGET_MS = 100.0
 WIDGET_KINDS = ("select_slider", "slider", "number_input", "selectbox", "radio", "toggle")
+
+
+class CompileClock:
+    """A jax.monitoring listener adding up the seconds of backend (XLA) compilations.
+
+    It sits beside bench_foundation's COMPILES counter (same event): the counter says how many, this
+    says how long, so a rerun's time can be split into XLA compilation and the rest.
+    """
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def __call__(self, event, duration, **kwargs):
+        if event == COMPILE_EVENT:
+            self.seconds += duration
+
+
+COMPILE_TIME = CompileClock()
+jax.monitoring.register_event_duration_secs_listener(COMPILE_TIME)
 
 
 # --- row 1: engine.sweep as the learning-rate page calls it --------------------------------------
@@ -152,24 +173,27 @@ class Page:
         self.widget(key).set_value(value)
 
     def change(self, key, value):
-        """Set one widget and rerun: wall ms, script-thread ms, compilations during the rerun."""
+        """Set one widget and rerun: wall ms, script-thread ms, compilations during the rerun and
+        the ms they took (XLA only: tracing and lowering are not in it)."""
         self.set(key, value)
-        before = COMPILES.count
+        before, seconds = COMPILES.count, COMPILE_TIME.seconds
         wall, script = self.run(f"{key} = {value!r}")
-        return wall, script, COMPILES.count - before
+        return wall, script, COMPILES.count - before, (COMPILE_TIME.seconds - seconds) * 1e3
 
     def sweep_values(self, key, values):
         """change() through ``values``: the times and the compilations, per value and in total."""
-        walls, scripts, compiles = [], [], []
+        walls, scripts, compiles, compile_ms = [], [], [], []
         for value in values:
-            wall, script, count = self.change(key, value)
+            wall, script, count, ms = self.change(key, value)
             walls.append(wall)
             scripts.append(script)
             compiles.append(count)
+            compile_ms.append(ms)
         result = summary(walls) if walls else {"runs": 0}
         result.update(script_thread_median_ms=statistics.median(scripts) if scripts else None,
+                      xla_compile_median_ms=statistics.median(compile_ms) if compile_ms else None,
                       compiles=sum(compiles), compiles_per_change=compiles, values=list(values),
-                      times_ms=walls)
+                      times_ms=walls, xla_compile_ms=compile_ms)
         return result
 
     def structure(self, key, value):
@@ -197,7 +221,7 @@ class Page:
         """cProfile of the script thread during one change of ``key``: the report as text."""
         self.clock.profiler = cProfile.Profile()
         try:
-            wall, _, compiles = self.change(key, value)
+            wall, _, compiles, _ = self.change(key, value)
         finally:
             profiler, self.clock.profiler = self.clock.profiler, None
         stream = io.StringIO()
@@ -225,10 +249,14 @@ class OncePerMessage(logging.Filter):
 
 
 def warm_up(page, keys):
-    """One change of each kind of widget, after the first run (compilations counted, not judged)."""
+    """One change of each kind of widget after the first run, then each back to its first value, so
+    that what is timed next runs at the page's defaults. Returns the compilations (not judged)."""
     before = COMPILES.count
+    first = {key: page.widget(key).value for key in keys}
     for key in keys:
         page.change(key, page.fresh(key, 1)[0])
+    for key, value in first.items():
+        page.change(key, value)
     return COMPILES.count - before
 
 
@@ -301,7 +329,7 @@ def bench_race_page(clock, changes, moves, profile):
     other.update(page.moves(list(RACE_OTHERS) + [f"x0.{landscape}", f"y0.{landscape}", "inspect",
                                                  "steps"], moves))
     toggle = page.widget("log_loss")
-    wall, _, compiles = page.change("log_loss", not toggle.value)
+    wall, _, compiles, _ = page.change("log_loss", not toggle.value)
     other["log_loss"] = {"moves": 1, "compiles": compiles, "median_ms": wall}
     structure["start_mode=random"] = page.structure("start_mode", "random")
     other.update(page.moves(["seed", "sigma"], moves))
@@ -330,8 +358,11 @@ def bench_race_page(clock, changes, moves, profile):
 # --- report --------------------------------------------------------------------------------------
 
 def rerun_cell(s):
+    compiling = (f", of which XLA compilation median {s['xla_compile_median_ms']:.0f} ms"
+                 if s["compiles"] else "")
     return (f"median {s['median_ms']:.1f} ms, max {s['max_ms']:.1f} ms "
-            f"(script thread median {s['script_thread_median_ms']:.1f} ms; {s['runs']} changes)")
+            f"(script thread median {s['script_thread_median_ms']:.1f} ms{compiling}; "
+            f"{s['runs']} changes)")
 
 
 def offenders(widgets):

@@ -79,5 +79,5 @@ with friendly_errors("sweeping the learning rate"):
 if schedule_key != "constant":
     with friendly_errors("drawing the schedule"):
         st.plotly_chart(schedule_figure(compute.lr_scale(schedule, steps)[:steps], rates["stable"],
-                                        SCHEDULES[schedule_key].name), key="schedule")
+                                        SCHEDULES[schedule_key].name), key="schedule_chart")
         st.latex(SCHEDULES[schedule_key].latex)

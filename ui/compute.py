@@ -63,17 +63,10 @@ def rate_sweep(landscape_key, theta, optimizer_key, hyperparams, start, steps, c
     lr = _learning_rate_spec(optimizer_key)
     rates = log_rates(lr.min, lr.max, count)
     summary = sweep(landscape.fn_with, optimizer_key, dict(dict(hyperparams), learning_rate=rates),
-                    np.tile(np.asarray(start, np.float32), (count, 1)), int(steps),
+                    np.tile(np.asarray(start, np.float32), (count, 1)), MAX_STEPS,
                     (np.asarray(theta, np.float32),), divergence_box(landscape),
-                    _sweep_scale(schedule, steps), target)
+                    lr_scale(schedule, steps), target, active_steps=steps)
     return rates, summary
-
-
-def _sweep_scale(schedule, steps):
-    """Schedule factors for exactly ``steps`` updates (the sweep runs only what is shown)."""
-    if schedule is None or schedule[0] == "constant":
-        return None
-    return schedule_factors(schedule[0], int(steps), **dict(schedule[1]))
 
 
 def _learning_rate_spec(optimizer_key):
@@ -88,8 +81,8 @@ def tuned_rate(landscape_key, theta, optimizer_key, hyperparams, start, steps):
     lr = _learning_rate_spec(optimizer_key)
     rates = np.asarray(log_options(lr.min, lr.max, lr.default), np.float32)
     summary = sweep(landscape.fn_with, optimizer_key, dict(dict(hyperparams), learning_rate=rates),
-                    np.tile(np.asarray(start, np.float32), (len(rates), 1)), int(steps),
-                    (np.asarray(theta, np.float32),), divergence_box(landscape))
+                    np.tile(np.asarray(start, np.float32), (len(rates), 1)), MAX_STEPS,
+                    (np.asarray(theta, np.float32),), divergence_box(landscape), active_steps=steps)
     loss = np.where(summary.diverged_at == NEVER, summary.final_loss, np.inf)
     return float(rates[np.argmin(loss)]) if np.isfinite(loss).any() else None
 

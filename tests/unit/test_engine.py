@@ -262,3 +262,25 @@ def test_sweep_divergence_boundary_matches_the_quadratic_stability_limit():
         assert diverged[boundary:].all() and not diverged[:boundary].any()
         # The measured boundary lies within one grid step of 2 / lambda_max (the sweep's resolution).
         assert rates[boundary - 1] <= limit * (1 + 1e-5) and rates[boundary] >= limit * (1 - 1e-5)
+
+
+def test_active_steps_stop_a_sweep_without_recompiling():
+    rates = np.array([0.01, 0.05, 0.15, 0.25], np.float32)
+    starts = np.tile(START, (len(rates), 1))
+
+    def summary(num_steps, active=None):
+        return engine.sweep(QUADRATIC.fn_with, "sgd", {"learning_rate": rates}, starts, num_steps,
+                            (THETA,), box=300.0, target=1e-3, active_steps=active)
+
+    summary(200, 10)  # compile once for 200 compiled steps
+    compiles = []
+    jax.monitoring.register_event_duration_secs_listener(
+        lambda event, duration, **kw: compiles.append(event)
+        if event == "/jax/core/compile/backend_compile_duration" else None)
+    for active in (10, 37, 120):
+        short, full = summary(200, active), summary(active)
+        np.testing.assert_allclose(short.final_params, full.final_params, rtol=1e-6, atol=1e-7)
+        np.testing.assert_array_equal(short.diverged_at, full.diverged_at)
+        np.testing.assert_array_equal(short.reached_at, full.reached_at)
+    # Only the three "full" programs (one per active count, which is structure there) compiled.
+    assert len(compiles) == 3

@@ -14,7 +14,8 @@ from ui.controls import spec_sliders
 def chosen_optimizers():
     """A multiselect over the seven optimizers (all by default), kept in the URL as keys."""
     if "race" not in st.session_state:
-        wanted = [k for k in st.query_params.get("race", "").split(",") if k in OPTIMIZERS]
+        # dict.fromkeys drops repeats (?race=adam,adam) while keeping the order given.
+        wanted = list(dict.fromkeys(k for k in st.query_params.get("race", "").split(",") if k in OPTIMIZERS))
         st.session_state["race"] = wanted or list(OPTIMIZERS)
     chosen = st.multiselect("Optimizers", list(OPTIMIZERS), key="race",
                             format_func=lambda k: OPTIMIZERS[k].name)

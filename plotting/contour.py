@@ -8,7 +8,7 @@ button and one step scrubber drive every path, also across side-by-side panels.
 import numpy as np
 
 from plotting import style
-from plotting.frames import DictFigure, compact
+from plotting.frames import DictFigure, compact, rounded
 from plotting.raster import background_image
 
 MAX_FRAMES = 101
@@ -23,13 +23,18 @@ def frame_steps(last_step, max_frames=MAX_FRAMES):
     return np.unique(np.linspace(0, last_step, max_frames).round().astype(int))
 
 
-def _arrow(point, grad, span):
-    """A short segment from point along -grad, of fixed on-screen length (empty where grad is 0)."""
-    norm = float(np.hypot(*grad))
-    if not np.isfinite(norm) or norm == 0:
-        return [point[0]], [point[1]]
-    tip = point - ARROW_FRACTION * span * np.asarray(grad) / norm
-    return [point[0], tip[0]], [point[1], tip[1]]
+def _arrow_tips(path, grads, span):
+    """For every step, the tip of a fixed-length arrow along -grad (the point itself where grad is 0)."""
+    norm = np.hypot(grads[:, 0], grads[:, 1])[:, None]
+    usable = np.isfinite(norm) & (norm > 0)
+    return np.where(usable, path - ARROW_FRACTION * span * grads / np.where(usable, norm, 1.0), path)
+
+
+def _prepared(run, span):
+    """A run with its path (and arrow tips) rounded once, ready to be sliced into frames."""
+    path = np.asarray(run["path"], np.float64)
+    tips = None if run.get("grads") is None else rounded(_arrow_tips(path, run["grads"], span), span)
+    return dict(run, path=rounded(path, span), tips=tips)
 
 
 def _axes(panel):
@@ -44,15 +49,17 @@ def _moving(run, steps, i, span, tail=None):
     The trail joins the frames' steps so far, or only the last ``tail`` of them (a comet's tail,
     which keeps many-path animations small: a full trail grows with the square of the frames).
     """
-    path = run["path"]
+    path = run["path"]  # already rounded by _prepared
     step = min(steps[i], len(path) - 1)
     first = 0 if tail is None else max(0, i + 1 - tail)
     trail = path[np.minimum(steps[first: i + 1], len(path) - 1)]
-    traces = [dict(type="scatter", x=compact(trail[:, 0], span), y=compact(trail[:, 1], span)),
-              dict(type="scatter", x=compact(path[step, :1], span), y=compact(path[step, 1:], span))]
-    if run.get("grads") is not None:
-        ax, ay = _arrow(path[step], run["grads"][step], span)
-        traces.append(dict(type="scatter", x=compact(ax, span), y=compact(ay, span)))
+    point = path[step]
+    traces = [dict(type="scatter", x=trail[:, 0].tolist(), y=trail[:, 1].tolist()),
+              dict(type="scatter", x=[float(point[0])], y=[float(point[1])])]
+    if run.get("tips") is not None:
+        tip = run["tips"][step]
+        arrow = [point, tip] if (tip != point).any() else [point]  # no arrow where grad is 0
+        traces.append(dict(type="scatter", x=[float(p[0]) for p in arrow], y=[float(p[1]) for p in arrow]))
     return traces
 
 
@@ -161,6 +168,7 @@ def paths_animation(xs, ys, z, runs, *, log_color, minima, inspect_step, panels=
     """
     span = float(xs[-1] - xs[0])
     single = len(runs) == 1
+    runs = [_prepared(run, span) for run in runs]
     steps = frame_steps(max(len(run["path"]) for run in runs) - 1)
     active = int(np.searchsorted(steps, min(inspect_step, steps[-1]), side="right") - 1)
     colour, colour_title = style.colour_values(z, log_color)

@@ -27,7 +27,12 @@ class DictFigure(go.Figure):
         return next(t for t in self._figure_dict["data"] if t.get("name") == name)
 
 
-def compact(values, span):
-    """Coordinates as a short JSON-ready list: rounded to 1e-4 of the plot's span (far below a pixel)."""
+def rounded(values, span):
+    """Coordinates rounded to 1e-4 of the plot's span (far below a pixel): short in JSON."""
     decimals = int(max(0, 4 - np.floor(np.log10(max(span, 1e-12)))))
-    return np.round(np.asarray(values, np.float64), decimals).tolist()
+    return np.round(np.asarray(values, np.float64), decimals)
+
+
+def compact(values, span):
+    """Coordinates as a short JSON-ready list (see ``rounded``)."""
+    return rounded(values, span).tolist()

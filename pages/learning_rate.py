@@ -19,8 +19,6 @@ preset_columns = st.columns(3)
 for column, (name, preset) in zip(preset_columns, lr_lesson.PRESETS.items(), strict=True):
     column.button(preset["button"], key=f"preset.{name}", on_click=lr_lesson.apply_preset, args=(name,),
                   width="stretch")
-if st.session_state.get("preset") in lr_lesson.SENTENCES:
-    st.info(f"**The lecture:** {lr_lesson.SENTENCES[st.session_state['preset']]}")
 
 with st.sidebar:
     landscape_key = controls.registry_select("Loss surface", LANDSCAPES, "landscape", "trap")
@@ -39,6 +37,10 @@ rates = {}
 for column, (regime, hp) in zip(st.columns(3), lr_lesson.REGIMES.items(), strict=True):
     with column:
         rates[regime] = controls.number_widget(hp, f"lr.{regime}")
+
+preset = lr_lesson.preset_on_screen(landscape_key, start, steps, rates)
+if preset is not None:
+    st.info(f"**The lecture:** {lr_lesson.SENTENCES[preset]}")
 
 runs, verdicts = [], {}
 for panel, (regime, rate) in enumerate(rates.items()):

@@ -79,12 +79,13 @@ def tuned_rate(landscape_key, theta, optimizer_key, hyperparams, start, steps):
     """The learning-rate slider stop with the lowest final loss after ``steps`` steps (None: all diverge)."""
     landscape = LANDSCAPES[landscape_key]
     lr = _learning_rate_spec(optimizer_key)
-    rates = np.asarray(log_options(lr.min, lr.max, lr.default), np.float32)
+    stops = log_options(lr.min, lr.max, lr.default)  # returned as the slider's own numbers
+    rates = np.asarray(stops, np.float32)
     summary = sweep(landscape.fn_with, optimizer_key, dict(dict(hyperparams), learning_rate=rates),
                     np.tile(np.asarray(start, np.float32), (len(rates), 1)), MAX_STEPS,
                     (np.asarray(theta, np.float32),), divergence_box(landscape), active_steps=steps)
     loss = np.where(summary.diverged_at == NEVER, summary.final_loss, np.inf)
-    return float(rates[np.argmin(loss)]) if np.isfinite(loss).any() else None
+    return stops[int(np.argmin(loss))] if np.isfinite(loss).any() else None
 
 
 def random_start(seed, sigma):

@@ -27,6 +27,16 @@ PRESETS = {
 }
 
 
+def preset_on_screen(landscape_key, start, steps, rates):
+    """The preset whose settings are all still on the page, if any (its sentence stays true)."""
+    name = st.session_state.get("preset")
+    preset = PRESETS.get(name)
+    if preset is None or (landscape_key, tuple(start), steps) != (
+            preset["landscape"], tuple(preset["start"]), preset["steps"]):
+        return None
+    return name if rates == preset["rates"] else None
+
+
 def apply_preset(name):
     """Button callback: set every widget the preset names, before the page runs again."""
     preset = PRESETS[name]
@@ -46,7 +56,7 @@ def verdict(loss, diverged_at, min_value, tolerance, long_run):
     if diverged_at is not None:
         return f"diverged at step {diverged_at}"
     if min_value is not None and loss[-1] - min_value <= tolerance:
-        return f"reached the global minimum (J − J* = {loss[-1] - min_value:.2g})"
+        return f"reached the global minimum (J − J* = {max(loss[-1] - min_value, 0.0):.2g})"
     settled = int(long_run.diverged_at) < 0 and float(np.hypot(*long_run.grads[-1])) < 1e-3
     if settled and min_value is not None and long_run.loss[-1] - min_value > tolerance:
         return (f"stuck in a false minimum: J = {loss[-1]:.4g} now, {long_run.loss[-1]:.4g} for good "

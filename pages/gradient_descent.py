@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from plotting import loss_curve, path_animation, surface_with_path
 from ui import compute, controls, panels
@@ -18,9 +17,7 @@ st.markdown(
     "Here W = (x, y) has two weights, so J is a landscape we can draw.")
 
 with st.sidebar:
-    landscape_key = controls.registry_select("Loss surface", LANDSCAPES, "landscape", "quadratic")
-    landscape = LANDSCAPES[landscape_key]
-    theta = tuple(controls.spec_sliders(landscape.params, landscape_key).values())
+    landscape_key, landscape, theta = controls.landscape_select("quadratic")
     optimizer_key = controls.registry_select("Optimizer", OPTIMIZERS, "optimizer", "sgd")
     spec = OPTIMIZERS[optimizer_key]
     hyperparams = controls.spec_sliders(spec.hyperparams, optimizer_key)

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from engine import SCHEDULES
-from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from plotting import paths_animation, schedule_figure, style, sweep_figure
 from ui import compute, controls, lr_lesson, panels
@@ -21,9 +20,7 @@ for column, (name, preset) in zip(preset_columns, lr_lesson.PRESETS.items(), str
                   width="stretch")
 
 with st.sidebar:
-    landscape_key = controls.registry_select("Loss surface", LANDSCAPES, "landscape", "trap")
-    landscape = LANDSCAPES[landscape_key]
-    theta = tuple(controls.spec_sliders(landscape.params, landscape_key).values())
+    landscape_key, landscape, theta = controls.landscape_select("trap")
     optimizer_key = controls.registry_select("Optimizer (all three runs)", OPTIMIZERS, "optimizer", "sgd")
     spec = OPTIMIZERS[optimizer_key]
     others = controls.spec_sliders([h for h in spec.hyperparams if h.name != "learning_rate"], optimizer_key)

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from plotting import internals_figure, losses_figure, paths_animation, style
 from ui import compute, controls, panels, race
@@ -16,9 +15,7 @@ st.markdown("Idea 2 of the lecture: *do something smarter*. Adaptive optimizers 
             "the same point on the same surface; watch who turns the corners, who overshoots, who stalls.")
 
 with st.sidebar:
-    landscape_key = controls.registry_select("Loss surface", LANDSCAPES, "landscape", "rosenbrock")
-    landscape = LANDSCAPES[landscape_key]
-    theta = tuple(controls.spec_sliders(landscape.params, landscape_key).values())
+    landscape_key, landscape, theta = controls.landscape_select("rosenbrock")
     chosen = race.chosen_optimizers()
     steps = int(st.slider("Number of steps", 1, compute.MAX_STEPS, 300, key="steps", bind="query-params"))
     start = start_controls(landscape)

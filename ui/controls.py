@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from landscapes import LANDSCAPES
 from ui.validate import clean_hyperparams, log_options, near_one_options
 
 
@@ -38,3 +39,10 @@ def registry_select(label, registry, key, default):
     if st.query_params.get(key) != choice:  # rewriting an unchanged value races later slider updates
         st.query_params[key] = choice
     return choice
+
+
+def landscape_select(default):
+    """The surface select box and the surface's own sliders: (key, landscape, surface parameters)."""
+    key = registry_select("Loss surface", LANDSCAPES, "landscape", default)
+    landscape = LANDSCAPES[key]
+    return key, landscape, tuple(spec_sliders(landscape.params, key).values())

@@ -7,13 +7,11 @@ once a (surface, optimizer) pair has compiled; the loops rerun one AppTest with 
 Set LLL_FULL_MATRIX=1 to run every optimizer on every surface (about a minute on two cores).
 """
 
-import base64
 import importlib
 import inspect
 import json
 import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,39 +20,21 @@ from streamlit.testing.v1 import AppTest
 from engine import random_starts
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
+from tests.apptest import helpers
+from tests.apptest.helpers import assert_healthy, decode, select, widget
 from ui.controls import format_number
 
-ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_LANDSCAPE, DEFAULT_OPTIMIZER, DEFAULT_STEPS = "quadratic", "sgd", 100
 STEP_TEXT = re.compile(r"\*\*Step (\d+) of (\d+)\*\*")
 DIVERGED = re.compile(r"Diverged at step (\d+)")
 RAN_OFF = re.compile(r"Ran off the map at step (\d+)")
-WIDGET_KINDS = ("selectbox", "select_slider", "slider", "number_input", "radio", "toggle")
 
 
 # ---------------------------------------------------------------------------------------------- helpers
 
-
 def fresh(query=None):
-    """A new AppTest of the router, with optional query parameters, after its first run."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    return at.run()
-
-
-def assert_healthy(at, context=""):
-    """No uncaught exception and no st.error on the page."""
-    assert not at.exception, f"{context}: {[e.message for e in at.exception]}"
-    assert not at.error, f"{context}: {[e.value for e in at.error]}"
-
-
-def decode(values):
-    """A Plotly JSON array: a plain list, or plotly's typed array {dtype, bdata[, shape]}."""
-    if isinstance(values, dict):
-        array = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
-        return array.reshape(values["shape"]) if "shape" in values else array
-    return np.asarray(values, dtype=np.float64)
+    """A new AppTest of the router (the default page), with optional query parameters, run."""
+    return helpers.fresh(None, query)
 
 
 def chart_specs(at):
@@ -96,20 +76,6 @@ def diverged_step(at):
     """The step named in a 'Diverged at step d' warning, or None."""
     found = [int(m.group(1)) for m in map(DIVERGED.search, warnings(at)) if m]
     return found[0] if found else None
-
-
-def select(at, **values):
-    """Set widgets by key (whatever their kind) and rerun."""
-    for key, value in values.items():
-        found = [w for kind in WIDGET_KINDS for w in getattr(at, kind) if w.key == key]
-        assert len(found) == 1, f"no single widget with key {key!r}"
-        found[0].set_value(value)
-    return at.run()
-
-
-def widget(at, kind, key):
-    """The widget of ``kind`` with ``key``, or None when the page did not draw it."""
-    return next((w for w in getattr(at, kind) if w.key == key), None)
 
 
 def options(at, key):
@@ -401,7 +367,7 @@ def test_click_mode_without_a_click_starts_at_the_default():
 
 @pytest.mark.parametrize("value", [1e9, -1e9])
 def test_out_of_range_start_in_session_state_is_kept_in_bounds(value):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(helpers.ROOT / "app.py"), default_timeout=60)
     at.session_state["x0.quadratic"] = value
     at.session_state["y0.quadratic"] = -value
     at.run()

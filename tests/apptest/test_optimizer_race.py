@@ -6,60 +6,32 @@ jax's compiled runs and ``st.cache_data`` live for the whole process, so a fresh
 once a (surface, optimizer) pair has compiled; the loops rerun one AppTest.
 """
 
-import base64
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from engine import random_starts
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
+from tests.apptest import helpers
+from tests.apptest.helpers import assert_healthy, decode, select, widget
 from ui import race
 from ui.validate import clip_to_bounds
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/optimizer_race.py"
 DEFAULT_LANDSCAPE, DEFAULT_STEPS = "rosenbrock", 300
 CHARTS = ["contour", "losses", "internals"]
 FAIR = "⚖️ Fair comparison"
-WIDGET_KINDS = ("selectbox", "select_slider", "slider", "number_input", "radio", "toggle", "multiselect")
 CHOSEN_RATE = re.compile(r"(\w+) η = (\S+?)(?=[,.]\s|\.$)")
 
 
 # ---------------------------------------------------------------------------------------------- helpers
 
-
 def fresh(query=None):
-    """A new AppTest of the router on the race page, with optional query parameters, after its run."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page(PAGE)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    return at.run()
-
-
-def assert_healthy(at, context=""):
-    """No uncaught exception and no st.error on the page."""
-    assert not at.exception, f"{context}: {[e.message for e in at.exception]}"
-    assert not at.error, f"{context}: {[e.value for e in at.error]}"
-
-
-def widget(at, kind, key):
-    """The widget of ``kind`` with ``key``, or None when the page did not draw it."""
-    return next((w for w in getattr(at, kind) if w.key == key), None)
-
-
-def select(at, **values):
-    """Set widgets by key (whatever their kind) and rerun."""
-    for key, value in values.items():
-        found = [w for kind in WIDGET_KINDS for w in getattr(at, kind) if w.key == key]
-        assert len(found) == 1, f"no single widget with key {key!r}"
-        found[0].set_value(value)
-    return at.run()
+    """A new AppTest on this page, with optional query parameters, after its first run."""
+    return helpers.fresh(PAGE, query)
 
 
 def fair_button(at):
@@ -77,14 +49,6 @@ def charts(at):
     NaN or Infinity anywhere in a spec fails (browsers' JSON.parse rejects them)."""
     return {chart.proto.id.rsplit("-", 1)[-1]: json.loads(chart.proto.spec, parse_constant=_no_constants)
             for chart in at.get("plotly_chart")}
-
-
-def decode(values):
-    """A Plotly JSON array: a plain list, or plotly's typed array {dtype, bdata[, shape]}."""
-    if isinstance(values, dict):
-        array = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
-        return array.reshape(values["shape"]) if "shape" in values else array
-    return np.asarray(values, dtype=np.float64)
 
 
 def paths(at):

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from optimizers import OPTIMIZERS
-from plotting import loss_curve, path_animation, surface_with_path
+from plotting import loss_curve, path_animation, style, surface_with_path
 from ui import compute, controls, panels
 from ui.errors import friendly_errors
 from ui.start import CHART_KEY, start_controls
@@ -37,10 +37,11 @@ if diverged_at is not None:
 k = step_controls(last, label="Step to inspect (the animation opens here; ▶ Play runs on from it)")
 
 xs, ys, z = compute.grid(landscape_key, theta)
+colour = style.OPTIMIZER_COLOURS[optimizer_key]  # the same colour for an optimizer on every page
 left, right = st.columns([3, 2])
 with left, friendly_errors("drawing the contour plot"):
     figure = path_animation(xs, ys, z, path, grads, log_color=landscape.log_color,
-                            minima=landscape.minima, inspect_step=k)
+                            minima=landscape.minima, inspect_step=k, colour=colour)
     st.plotly_chart(figure, key=CHART_KEY, on_select="rerun", selection_mode="points",
                     config={"displayModeBar": False})
 with right:
@@ -55,10 +56,10 @@ with right:
 surface_tab, loss_tab, code_tab = st.tabs(["3D surface", "Loss against step", "Rule and code"])
 with surface_tab, friendly_errors("drawing the 3D surface"):
     st.plotly_chart(surface_with_path(xs, ys, z, path, loss, log_color=landscape.log_color,
-                                      inspect_step=k), key="surface")
+                                      inspect_step=k, colour=colour), key="surface")
 with loss_tab, friendly_errors("drawing the loss curve"):
     log_y = st.toggle("Logarithmic loss axis", key="log_loss", bind="query-params")
     st.plotly_chart(loss_curve(loss, inspect_step=k, diverged_at=diverged_at,
-                               min_value=landscape.min_value, log_y=log_y), key="loss")
+                               min_value=landscape.min_value, log_y=log_y, colour=colour), key="loss")
 with code_tab:
     panels.rule_and_code(spec)

@@ -191,8 +191,8 @@ def paths_animation(xs, ys, z, runs, *, log_color, minima, inspect_step, panels=
     return DictFigure(dict(data=data + moving, layout=layout, frames=frames))
 
 
-def path_animation(xs, ys, z, path, grads, *, log_color, minima, inspect_step):
+def path_animation(xs, ys, z, path, grads, *, log_color, minima, inspect_step, colour=style.PATH_COLOUR):
     """One optimizer's path with the -∇J arrow: the gradient-descent page's figure."""
-    run = dict(name="path", colour=style.PATH_COLOUR, path=path, grads=grads)
+    run = dict(name="path", colour=colour, path=path, grads=grads)
     return paths_animation(xs, ys, z, [run], log_color=log_color, minima=minima,
                            inspect_step=inspect_step, clickable=True)

@@ -6,7 +6,8 @@ from plotting import style
 from plotting.frames import DictFigure
 
 
-def loss_curve(loss, *, inspect_step, diverged_at=None, min_value=None, log_y=False):
+def loss_curve(loss, *, inspect_step, diverged_at=None, min_value=None, log_y=False,
+               colour=style.PATH_COLOUR):
     """Loss per step; on a log axis the gap J - J* is drawn, since J itself can be negative."""
     steps = np.arange(len(loss))
     values, label = np.asarray(loss, np.float64), "loss J"
@@ -16,7 +17,7 @@ def loss_curve(loss, *, inspect_step, diverged_at=None, min_value=None, log_y=Fa
         label = "J − J*" if min_value is not None else "J − min J"
     values = [float(f"{v:.6g}") for v in values]
     data = [dict(type="scatter", x=steps.tolist(), y=values, mode="lines", name=label,
-                 line=dict(color=style.PATH_COLOUR, width=3))]
+                 line=dict(color=colour, width=3))]
     if diverged_at is not None:
         data.append(dict(type="scatter", x=[int(steps[-1])], y=[values[-1]], mode="markers",
                          name=f"diverged at step {diverged_at}",

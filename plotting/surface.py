@@ -14,7 +14,7 @@ def _path_height(path_loss, z, height, log_color):
     return np.log10(np.maximum(path_loss - low, 0) + delta)
 
 
-def surface_with_path(xs, ys, z, path, path_loss, *, log_color, inspect_step):
+def surface_with_path(xs, ys, z, path, path_loss, *, log_color, inspect_step, colour=style.PATH_COLOUR):
     """3D surface (subsampled to about 60 x 60) with the path and the inspected point on it."""
     stride = max(1, len(xs) // 60)
     height, axis_title = style.colour_values(z, log_color)
@@ -31,8 +31,8 @@ def surface_with_path(xs, ys, z, path, path_loss, *, log_color, inspect_step):
              z=np.round(surface.astype(np.float64), 4).tolist(), colorscale=style.COLORSCALE,
              opacity=0.9, showscale=False, hovertemplate="x=%{x:.3f}<br>y=%{y:.3f}<extra></extra>"),
         dict(type="scatter3d", x=compact(path[:, 0], span), y=compact(path[:, 1], span), z=heights,
-             mode="lines+markers", name="path", line=dict(color=style.PATH_COLOUR, width=6),
-             marker=dict(size=2, color=style.PATH_COLOUR)),
+             mode="lines+markers", name="path", line=dict(color=colour, width=6),
+             marker=dict(size=2, color=colour)),
         dict(type="scatter3d", x=[float(path[k, 0])], y=[float(path[k, 1])], z=[heights[k]],
              mode="markers", name=f"step {k}",
              marker=dict(size=7, color=style.POINT_COLOUR, line=dict(color="black", width=2))),

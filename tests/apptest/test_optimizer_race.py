@@ -276,3 +276,17 @@ def test_bogus_query_params_fall_back(query, chosen):
 def test_repeated_optimizer_in_the_query_is_dropped(query):
     at = fresh({"race": query})
     check_race(at, ["sgd", "momentum"], f"race={query}")
+
+
+def test_each_optimizer_keeps_its_colour_on_every_page():
+    from plotting.style import OPTIMIZER_COLOURS
+
+    race_page = charts(fresh())["contour"]
+    for key, spec in OPTIMIZERS.items():
+        trace = next(t for t in race_page["data"] if t.get("name") == f"whole path: {spec.name}")
+        assert trace["line"]["color"] == OPTIMIZER_COLOURS[key]
+        single = helpers.fresh(None, {"optimizer": key, "landscape": "quadratic"})
+        contour = next(json.loads(c.proto.spec) for c in single.get("plotly_chart")
+                       if any(t.get("name") == "whole path" for t in json.loads(c.proto.spec)["data"]))
+        whole = next(t for t in contour["data"] if t.get("name") == "whole path")
+        assert whole["line"]["color"] == OPTIMIZER_COLOURS[key], key

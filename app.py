@@ -9,6 +9,7 @@ PAGES = [
     st.Page("pages/gradient_descent.py", title="Gradient descent", icon="📉", default=True),
     st.Page("pages/learning_rate.py", title="Learning rate", icon="🎚️", url_path="learning-rate"),
     st.Page("pages/optimizer_race.py", title="Optimizer race", icon="🏁", url_path="optimizer-race"),
+    st.Page("pages/mini_batches.py", title="Mini-batches", icon="🎲", url_path="mini-batches"),
 ]
 
 st.navigation(PAGES).run()

@@ -20,5 +20,6 @@ def _grid_values(fn_with, size, bounds, theta):
 def surface_grid(fn_with, bounds, theta, size=100):
     """Grid axes xs, ys and values z[j, i] = fn(xs[i], ys[j]) as numpy float32 arrays."""
     bounds = jnp.asarray(bounds, jnp.float32)
-    xs, ys, z = _grid_values(fn_with, int(size), bounds, jnp.asarray(theta, jnp.float32))
+    theta = jax.tree.map(lambda a: jnp.asarray(a, jnp.float32), theta)  # a vector, or a data set (x, y)
+    xs, ys, z = _grid_values(fn_with, int(size), bounds, theta)
     return np.asarray(xs), np.asarray(ys), np.asarray(z)

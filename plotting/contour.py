@@ -86,7 +86,8 @@ def _whole_path(run, span, single):
     xa, ya = _axes(run.get("panel", 0))
     return dict(type="scatter", x=compact(run["path"][:, 0], span), y=compact(run["path"][:, 1], span),
                 mode="lines", name="whole path" if single else f"whole path: {run['name']}",
-                showlegend=single, line=dict(color=run["colour"], width=1, dash="dot"), opacity=0.6,
+                showlegend=single, line=dict(color=run["colour"], width=1 if single else 1.5, dash="dot"),
+                opacity=0.6 if single else 0.8,
                 hoverinfo="skip", xaxis=xa, yaxis=ya, legendgroup=run["name"])
 
 

@@ -14,7 +14,9 @@ from engine import (
     surface_grid,
     sweep,
 )
+from engine.minibatch import gradient_noise, run_minibatch
 from landscapes import LANDSCAPES
+from landscapes.data import DATA_LANDSCAPES, minimum
 from optimizers import OPTIMIZERS
 from ui.validate import log_options
 
@@ -93,6 +95,11 @@ def random_start(seed, sigma):
     return tuple(float(v) for v in random_starts(seed, sigma, 1)[0])
 
 
+def run_of(runs, i):
+    """Run i of a batch of runs (any NamedTuple of arrays with a leading run axis)."""
+    return type(runs)(*(field[i] for field in runs))
+
+
 def cut(run, steps):
     """The run's first ``steps`` steps, ending at its last finite point if it diverged before."""
     diverged = int(run.diverged_at)
@@ -124,3 +131,37 @@ def quadratic_theory(landscape_key, theta):
     landscape = LANDSCAPES[landscape_key]
     eigenvalues = hessian_eigenvalues(landscape.fn_with, landscape.minima[0], np.asarray(theta, np.float32))
     return dict(quadratic_rates(eigenvalues), eigenvalues=tuple(float(e) for e in eigenvalues))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def data_set(data_key, seed, n, noise):
+    """A data landscape's data set (x, y) and its global minimum ((w,), J*) or ((), None)."""
+    data = DATA_LANDSCAPES[data_key].make_data(seed, n, noise)
+    return data, minimum(data_key, data)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def data_grid(data_key, seed, n, noise):
+    """The full-data loss on a GRID_SIZE x GRID_SIZE grid."""
+    landscape = DATA_LANDSCAPES[data_key]
+    data, _ = data_set(data_key, seed, n, noise)
+    return surface_grid(landscape.fn_with, landscape.bounds, data, GRID_SIZE)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def minibatch_runs(data_key, seed, n, noise, rates, batch_sizes, start, batch_seed):
+    """GD, SGD and mini-batch runs in one vmapped call: one rate and batch size per run."""
+    landscape = DATA_LANDSCAPES[data_key]
+    data, _ = data_set(data_key, seed, n, noise)
+    return run_minibatch(landscape.example_loss, "sgd", {"learning_rate": np.asarray(rates, np.float32)},
+                         np.asarray(batch_sizes), np.asarray(start, np.float32), data, MAX_STEPS,
+                         batch_seed, divergence_box(landscape))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def noise_at(data_key, seed, n, noise, point, batch_size, batch_seed):
+    """200 mini-batch gradient estimates at ``point`` and the spread of such estimates against B."""
+    landscape = DATA_LANDSCAPES[data_key]
+    data, _ = data_set(data_key, seed, n, noise)
+    return gradient_noise(landscape.example_loss, np.asarray(point, np.float32), data, batch_size,
+                          batch_seed)

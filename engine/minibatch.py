@@ -94,19 +94,21 @@ def _run_batch(example_loss, optimizer_key, num_steps, hyperparams, batch_sizes,
     return runs(hyperparams, batch_sizes, starts, data, key, box)
 
 
-def run_minibatch(example_loss, optimizer_key, hyperparams, batch_sizes, starts, data, num_steps, seed,
+def run_minibatch(example_loss, optimizer_key, hyperparams, batch_sizes, start, data, num_steps, seed,
                   box=1e6):
-    """Mini-batch runs, one per entry of ``batch_sizes`` (and of ``starts`` and each hyperparameter).
+    """Mini-batch runs from one start, one per entry of ``batch_sizes`` (and of each hyperparameter).
 
-    ``example_loss(params, x_i, y_i)`` is one example's loss; ``data`` = (x, y) with n rows. Every
-    batch size is clipped to 1..n. Returns numpy arrays with a leading run axis.
+    ``example_loss(params, x_i, y_i)`` is one example's loss on any pytree of parameters; ``data`` =
+    (x, y) with n rows. Every batch size is clipped to 1..n. Returns numpy arrays with a leading
+    run axis.
     """
     n = jax.tree.leaves(data)[0].shape[0]
     sizes = jnp.clip(jnp.asarray(batch_sizes, jnp.int32), 1, n)
     runs = sizes.shape[0]
     hyperparams = {k: jnp.broadcast_to(jnp.asarray(v, jnp.float32), (runs,)) for k, v in hyperparams.items()}
-    starts = jax.tree.map(lambda s: jnp.broadcast_to(jnp.asarray(s, jnp.float32), (runs, *np.shape(s)[-1:])),
-                          starts)
+    # One start (any pytree: a 2-vector, an MLP's list of (W, b)) shared by every run.
+    starts = jax.tree.map(lambda s: jnp.broadcast_to(jnp.asarray(s, jnp.float32), (runs, *np.shape(s))),
+                          start)
     data = jax.tree.map(lambda a: jnp.asarray(a, jnp.float32), tuple(data))
     result = _run_batch(example_loss, optimizer_key, int(num_steps), hyperparams, sizes, starts, data,
                         jax.random.PRNGKey(int(seed)), jnp.asarray(box, jnp.float32))

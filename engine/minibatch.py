@@ -142,7 +142,8 @@ def _noise(example_loss, params, data, batch_size, sizes, key, count):
     running = jnp.cumsum(shuffled, axis=1)
 
     def estimates(b):
-        return jnp.take(running, b - 1, axis=1) / b
+        # A batch of all n is the full gradient exactly (the running sum would round it).
+        return jnp.where(b >= n, full, jnp.take(running, b - 1, axis=1) / b)
 
     samples = estimates(batch_size)
     spread = jax.vmap(lambda b: jnp.sqrt(jnp.mean(jnp.sum((estimates(b) - full) ** 2, -1))))(sizes)

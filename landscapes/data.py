@@ -87,6 +87,8 @@ def _logistic_minimum(x, y, iterations=100):
         if not np.all(np.isfinite(w)) or np.abs(w).max() > 1e3:
             return None, None  # the weights grow without bound: no finite minimum
     z = x @ w
+    if np.all((z > 0) == (y > 0.5)):
+        return None, None  # a line through the origin separates the classes: J → 0 only as |w| → ∞
     return w, float(np.mean(np.logaddexp(0, z) - y * z))
 
 

@@ -81,7 +81,7 @@ def _logistic_minimum(x, y, iterations=100):
     """Newton's method for the mean cross-entropy (float64); None where the data are separable."""
     x, y, w = np.asarray(x, np.float64), np.asarray(y, np.float64), np.zeros(2)
     for _ in range(iterations):
-        p = 1 / (1 + np.exp(-(x @ w)))
+        p = 0.5 * (1 + np.tanh(0.5 * (x @ w)))  # the sigmoid, without overflow for large |z|
         hessian = (x * (p * (1 - p))[:, None]).T @ x / len(y) + 1e-12 * np.eye(2)
         w = w - np.linalg.solve(hessian, x.T @ (p - y) / len(y))
         if not np.all(np.isfinite(w)) or np.abs(w).max() > 1e3:

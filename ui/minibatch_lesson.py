@@ -33,7 +33,7 @@ def data_controls():
 
 def _resample():
     """Button callback: a new seed for the batches, so every noisy picture is drawn again."""
-    st.session_state["batch_seed"] = int(st.session_state.get("batch_seed", 0)) + 1
+    st.session_state["batch_seed"] = (int(st.session_state.get("batch_seed", 0)) + 1) % 2**31
 
 
 def batch_seed_controls():

@@ -363,17 +363,28 @@ def table(results):
         rows.append((f"6. Plotly JSON sent, {label}",
                      f"{sum(parts):,} B (charts: {', '.join(f'{p:,}' for p in parts)})",
                      f"< {BYTES_TARGET:,} B", verdict(sum(parts) < BYTES_TARGET)))
+    return markdown_table(rows)
+
+
+def markdown_table(rows):
+    """The benchmark rows (row, measured, target, result) as a Markdown table."""
     lines = ["| row | measured | target | result |", "| --- | --- | --- | --- |"]
     lines += [f"| {' | '.join(row)} |" for row in rows]
     return "\n".join(lines)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def argument_parser(description, profile_help):
+    """The options every benchmark takes: --json PATH, --profile, --quick."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--json", metavar="PATH", help="also write the numbers as JSON")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile one rerun of the page (top 20 by cumulative time)")
+    parser.add_argument("--profile", action="store_true", help=profile_help)
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test)")
+    return parser
+
+
+def main(argv=None):
+    parser = argument_parser(__doc__.splitlines()[0],
+                             "cProfile one rerun of the page (top 20 by cumulative time)")
     args = parser.parse_args(argv)
     reps = (5, 3, 2, 10, 5) if args.quick else (30, 15, 5, 30, 20)
 

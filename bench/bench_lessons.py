@@ -10,7 +10,6 @@ machine. The machine line, the compile counter and the timing helpers come from
 change and a step-count change on the learning-rate page, a learning-rate change in the race).
 """
 
-import argparse
 import cProfile
 import io
 import json
@@ -32,10 +31,12 @@ from bench.bench_foundation import (
     COMPILES,
     ROOT,
     ScriptClock,
+    argument_parser,
     check_compile_event,
     figure_bytes,
     fresh_values,
     machine,
+    markdown_table,
     summary,
     timed_ms,
     verdict,
@@ -426,17 +427,12 @@ def table(results):
         errors = page["errors"]
         found = "; ".join(f"after {what}: {text}" for text, what in errors.items()) or "none"
         rows.append((label, found, "none", verdict(not errors)))
-    lines = ["| row | measured | target | result |", "| --- | --- | --- | --- |"]
-    lines += [f"| {' | '.join(row)} |" for row in rows]
-    return "\n".join(lines)
+    return markdown_table(rows)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", metavar="PATH", help="also write the numbers as JSON")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile one rerun of each timed kind (top 20 by cumulative time)")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test)")
+    parser = argument_parser(__doc__.splitlines()[0],
+                             "cProfile one rerun of each timed kind (top 20 by cumulative time)")
     args = parser.parse_args(argv)
     repeats, changes, moves = (5, 5, 1) if args.quick else (20, 20, 3)
 

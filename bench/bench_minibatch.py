@@ -10,7 +10,6 @@ from ``bench.bench_foundation`` and ``bench.bench_lessons``. ``--profile`` adds 
 rerun after a batch-size change and one after a learning-rate change.
 """
 
-import argparse
 import json
 import logging
 import os
@@ -24,9 +23,11 @@ from bench.bench_foundation import (
     BYTES_TARGET,
     COMPILES,
     ScriptClock,
+    argument_parser,
     check_compile_event,
     figure_bytes,
     machine,
+    markdown_table,
     summary,
     timed_ms,
     verdict,
@@ -270,17 +271,12 @@ def table(results):
     rows.append(("7. st.error shown on the page",
                  "; ".join(f"after {what}: {text}" for text, what in errors.items()) or "none", "none",
                  verdict(not errors)))
-    lines = ["| row | measured | target | result |", "| --- | --- | --- | --- |"]
-    lines += [f"| {' | '.join(row)} |" for row in rows]
-    return "\n".join(lines)
+    return markdown_table(rows)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", metavar="PATH", help="also write the numbers as JSON")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile one rerun after a batch-size and one after a rate change")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test)")
+    parser = argument_parser(__doc__.splitlines()[0],
+                             "cProfile one rerun after a batch-size and one after a rate change")
     args = parser.parse_args(argv)
     repeats, changes, moves = (5, 5, 1) if args.quick else (20, 20, 3)
 

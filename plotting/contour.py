@@ -132,7 +132,7 @@ def _controls(steps, active):
     return [menu], [slider]
 
 
-def _panel_layout(xs, ys, colour, panels, titles):
+def _panel_layout(xs, ys, colour, panels, titles, axis_titles):
     """Equal-scale axes and a background image for each panel, side by side."""
     width = (1 - PANEL_GAP * (panels - 1)) / panels
     image = background_image(colour, float(np.nanmin(colour)), float(np.nanmax(colour)))
@@ -141,12 +141,12 @@ def _panel_layout(xs, ys, colour, panels, titles):
         xa, ya = _axes(panel)
         left = panel * (width + PANEL_GAP)
         axis = dict(constrain="domain", showgrid=False, zeroline=False)
-        layout["xaxis" + xa[1:]] = dict(axis, title=dict(text="x  (w₀)"), domain=[left, left + width],
+        layout["xaxis" + xa[1:]] = dict(axis, title=dict(text=axis_titles[0]), domain=[left, left + width],
                                         range=[float(xs[0]), float(xs[-1])], anchor=ya)
         # One panel keeps equal scales (the -∇J arrow stays perpendicular to the level sets);
         # side-by-side panels fill their height instead, or a wide surface would be a thin strip.
         square = dict(scaleanchor=xa, scaleratio=1) if panels == 1 else {}
-        layout["yaxis" + ya[1:]] = dict(axis, title=dict(text="y  (w₁)" if panel == 0 else ""),
+        layout["yaxis" + ya[1:]] = dict(axis, title=dict(text=axis_titles[1] if panel == 0 else ""),
                                         range=[float(ys[0]), float(ys[-1])], anchor=xa, **square)
         images.append(dict(source=image, xref=xa, yref=ya, x=float(xs[0]), y=float(ys[-1]),
                            sizex=float(xs[-1] - xs[0]), sizey=float(ys[-1] - ys[0]),
@@ -159,7 +159,7 @@ def _panel_layout(xs, ys, colour, panels, titles):
 
 
 def paths_animation(xs, ys, z, runs, *, log_color, minima, inspect_step, panels=1, titles=None,
-                    clickable=False, height=680, tail=None):
+                    clickable=False, height=680, tail=None, axis_titles=("x  (w₀)", "y  (w₁)")):
     """Contour of the surface with every run's path animated together, frame by frame.
 
     Each run is a dict: ``name``, ``colour``, ``path`` (valid steps only, shape (n + 1, 2)),
@@ -183,7 +183,7 @@ def paths_animation(xs, ys, z, runs, *, log_color, minima, inspect_step, panels=
     frames = [dict(name=str(s), traces=indices,
                    data=[t for run in runs for t in _moving(run, steps, i, span, tail)])
               for i, s in enumerate(steps)]
-    axes, images, notes = _panel_layout(xs, ys, colour, panels, titles)
+    axes, images, notes = _panel_layout(xs, ys, colour, panels, titles, axis_titles)
     menus, sliders = _controls(steps, active)
     layout = dict(axes, font=style.FONT, height=height, margin=dict(l=10, r=10, t=50, b=10),
                   legend=dict(orientation="h", y=1.06, x=0, yanchor="bottom"), updatemenus=menus,
@@ -192,8 +192,9 @@ def paths_animation(xs, ys, z, runs, *, log_color, minima, inspect_step, panels=
     return DictFigure(dict(data=data + moving, layout=layout, frames=frames))
 
 
-def path_animation(xs, ys, z, path, grads, *, log_color, minima, inspect_step, colour=style.PATH_COLOUR):
+def path_animation(xs, ys, z, path, grads, *, log_color, minima, inspect_step, colour=style.PATH_COLOUR,
+                   clickable=True, axis_titles=("x  (w₀)", "y  (w₁)")):
     """One optimizer's path with the -∇J arrow: the gradient-descent page's figure."""
     run = dict(name="path", colour=colour, path=path, grads=grads)
     return paths_animation(xs, ys, z, [run], log_color=log_color, minima=minima,
-                           inspect_step=inspect_step, clickable=True)
+                           inspect_step=inspect_step, clickable=clickable, axis_titles=axis_titles)

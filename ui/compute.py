@@ -17,6 +17,7 @@ from engine import (
 from engine.minibatch import gradient_noise, run_minibatch
 from landscapes import LANDSCAPES
 from landscapes.data import DATA_LANDSCAPES, minimum
+from models import chain
 from optimizers import OPTIMIZERS
 from ui.validate import log_options
 
@@ -165,3 +166,24 @@ def noise_at(data_key, seed, n, noise, point, batch_size, batch_seed):
     data, _ = data_set(data_key, seed, n, noise)
     return gradient_noise(landscape.example_loss, np.asarray(point, np.float32), data, batch_size,
                           batch_seed)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def chain_rule(w1, w2, x, y):
+    """The tiny network's nodes, local derivatives, chain-rule products and jax.grad, as numpy."""
+    nodes, local, products, autodiff = chain.explain(np.array([w1, w2], np.float32), np.float32(x),
+                                                     np.float32(y))
+    as_numpy = {name: float(value) for name, value in nodes.items()}
+    return (as_numpy, {k: float(v) for k, v in local.items()},
+            {k: float(v) for k, v in products.items()}, np.asarray(autodiff, np.float64))
+
+
+def chain_loss(w1, w2, x, y):
+    """J at (w1, w2) for the example (x, y)."""
+    return chain_rule(w1, w2, x, y)[0]["J"]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def chain_grid(x, y):
+    """J over (w1, w2) on a grid, for the example (x, y)."""
+    return surface_grid(chain.loss, chain.BOUNDS, (np.float32(x), np.float32(y)), GRID_SIZE)

@@ -11,6 +11,7 @@ PAGES = [
     st.Page("pages/learning_rate.py", title="Learning rate", icon="🎚️", url_path="learning-rate"),
     st.Page("pages/optimizer_race.py", title="Optimizer race", icon="🏁", url_path="optimizer-race"),
     st.Page("pages/mini_batches.py", title="Mini-batches", icon="🎲", url_path="mini-batches"),
+    st.Page("pages/overfitting.py", title="Overfitting & regularization", icon="🧩", url_path="overfitting"),
 ]
 
 st.navigation(PAGES).run()

@@ -14,10 +14,12 @@ from engine import (
     surface_grid,
     sweep,
 )
+from engine.boundary import boundary_probabilities
 from engine.minibatch import gradient_noise, run_minibatch
+from engine.training import train
 from landscapes import LANDSCAPES
 from landscapes.data import DATA_LANDSCAPES, minimum
-from models import chain
+from models import chain, datasets
 from optimizers import OPTIMIZERS
 from ui.validate import log_options
 
@@ -187,3 +189,17 @@ def chain_loss(w1, w2, x, y):
 def chain_grid(x, y):
     """J over (w1, w2) on a grid, for the example (x, y)."""
     return surface_grid(chain.loss, chain.BOUNDS, (np.float32(x), np.float32(y)), GRID_SIZE)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def training(settings):
+    """Train the MLP that ``settings`` (a tuple of (name, value)) describes; history and boundaries."""
+    s = dict(settings)
+    x, y = datasets.make(s["dataset"], s["seed"], s["points"], s["noise"])
+    train_set, val_set = datasets.split(x, y, s["validation_fraction"], s["seed"])
+    sizes = (2, *([s["width"]] * s["depth"]), 1)
+    history = train(sizes, s["activation"], "adam", {"learning_rate": s["lr"]}, train_set, val_set,
+                    steps=s["steps"], batch_size=s["batch"], seed=s["seed"], dropout_rate=s["dropout"],
+                    l2=s["l2"], patience=s["patience"], eval_every=20, snapshots=21)
+    xs, ys, probs = boundary_probabilities(history.snapshots, s["activation"])
+    return history, (xs, ys, probs), train_set, val_set

@@ -1,0 +1,100 @@
+"""Training pictures: the decision boundary animated over training, and the loss curves with the
+best and the early-stopping steps marked."""
+
+import numpy as np
+
+from plotting import style
+from plotting.frames import DictFigure, rounded
+
+CLASS_COLOURS = ("#2563eb", "#ea580c")  # class 0 blue, class 1 orange
+BOUNDARY_SCALE = [[0.0, "#bfdbfe"], [0.5, "#ffffff"], [1.0, "#fed7aa"]]
+
+
+def _points(x, y, name, symbol, xa="x", ya="y", legend=True):
+    """One scatter per class for a data set (training: filled, validation: open)."""
+    return [dict(type="scatter", x=rounded(x[y == c, 0], 4).tolist(), y=rounded(x[y == c, 1], 4).tolist(),
+                 mode="markers", name=f"{name}, class {c}", xaxis=xa, yaxis=ya, showlegend=legend,
+                 legendgroup=f"{name}{c}", marker=dict(symbol=symbol, size=8, color=CLASS_COLOURS[c],
+                 line=dict(color="#1f2937", width=1))) for c in (0, 1)]
+
+
+def _heatmap(xs, ys, probs, xa="x", ya="y", legend=True):
+    """The probability of class 1 as a heatmap with the p = 0.5 boundary as a contour line."""
+    z = np.round(np.asarray(probs, np.float64), 3).tolist()
+    return [dict(type="heatmap", x=rounded(xs, 4).tolist(), y=rounded(ys, 4).tolist(), z=z, zmin=0, zmax=1,
+                 colorscale=BOUNDARY_SCALE, showscale=False, xaxis=xa, yaxis=ya, hoverinfo="skip"),
+            dict(type="contour", x=rounded(xs, 4).tolist(), y=rounded(ys, 4).tolist(), z=z, xaxis=xa,
+                 yaxis=ya, contours=dict(start=0.5, end=0.5, size=1, coloring="none"), showscale=False,
+                 line=dict(color="#111827", width=2.5), hoverinfo="skip", name="boundary p = 0.5",
+                 showlegend=legend)]
+
+
+def boundary_animation(xs, ys, panels, snapshot_steps, *, titles, height=520):
+    """One panel per run: p(class 1) as it evolves over the snapshots, with the data drawn on top.
+
+    ``panels``: dicts with ``probs`` (snapshots, G, G), ``train`` and ``val`` as (x, y). The heatmap
+    and contour change every frame, so frames redraw the figure (only 20 or so of them).
+    """
+    data, moving = [], []
+    width = (1 - 0.04 * (len(panels) - 1)) / len(panels)
+    layout = dict(height=height, margin=dict(l=10, r=10, t=50, b=10), font=style.FONT, plot_bgcolor="white",
+                  legend=dict(orientation="h", y=1.08, x=0, yanchor="bottom"), annotations=[])
+    for i, panel in enumerate(panels):
+        xa, ya = ("x", "y") if i == 0 else (f"x{i + 1}", f"y{i + 1}")
+        left = i * (width + 0.04)
+        layout["xaxis" + xa[1:]] = dict(domain=[left, left + width], range=[float(xs[0]), float(xs[-1])],
+                                        showgrid=False, zeroline=False, anchor=ya)
+        layout["yaxis" + ya[1:]] = dict(range=[float(ys[0]), float(ys[-1])], showgrid=False, zeroline=False,
+                                        anchor=xa, scaleanchor=xa, scaleratio=1)
+        layout["annotations"].append(dict(text=titles[i], x=left + width / 2, y=1.0, xref="paper",
+                                          yref="paper", yanchor="bottom", showarrow=False,
+                                          font=dict(size=15)))
+        moving += list(range(len(data), len(data) + 2))
+        data += _heatmap(xs, ys, panel["probs"][-1], xa, ya, legend=i == 0)  # opens on the trained model
+        data += _points(*panel["train"], "training", "circle", xa, ya, legend=i == 0)
+        data += _points(*panel["val"], "validation", "circle-open", xa, ya, legend=i == 0)
+    frames = [dict(name=str(s), traces=moving,
+                   data=[t for p in panels for t in _heatmap(xs, ys, p["probs"][k])])
+              for k, s in enumerate(snapshot_steps)]
+    still = dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))
+    play = dict(frame=dict(duration=250, redraw=True), transition=dict(duration=0))
+    names = [str(s) for s in snapshot_steps]
+    layout["sliders"] = [dict(active=len(names) - 1, currentvalue=dict(prefix="step "), pad=dict(t=30),
+                              steps=[dict(label=str(s), method="animate", args=[[str(s)], still])
+                                     for s in snapshot_steps])]
+    layout["updatemenus"] = [dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
+                                  pad=dict(t=115), showactive=False,
+                                  buttons=[dict(label="▶ Play from the start", method="animate",
+                                                args=[names, play]),
+                                           dict(label="⏸ Pause", method="animate", args=[[None], still])])]
+    return DictFigure(dict(data=data, layout=layout, frames=frames))
+
+
+def training_curves(runs, *, log_y=False):
+    """Training and validation loss per evaluation for each run, with best and stopping steps marked.
+
+    ``runs``: dicts with name, colour, eval_steps, train_loss, val_loss, best_step, stopped_at (None
+    where early stopping never triggered).
+    """
+    data, shapes, notes = [], [], []
+    for run in runs:
+        steps = np.asarray(run["eval_steps"]).tolist()
+        for kind, dash in (("train_loss", "solid"), ("val_loss", "dash")):
+            label = "training" if kind == "train_loss" else "validation"
+            values = [float(f"{v:.5g}") if np.isfinite(v) else None for v in run[kind]]
+            data.append(dict(type="scatter", x=steps, y=values, mode="lines", name=f"{run['name']}: {label}",
+                             line=dict(color=run["colour"], width=2.5, dash=dash)))
+        marks = [("best", run["best_step"], "dot")]
+        if run.get("stopped_at") is not None:
+            marks.append(("early stop", run["stopped_at"], "dashdot"))
+        for label, step, dash in marks:
+            shapes.append(dict(type="line", xref="x", yref="paper", x0=step, x1=step, y0=0, y1=1,
+                               line=dict(color=run["colour"], dash=dash, width=1.5)))
+            notes.append(dict(x=step, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
+                              text=f"{label} ({run['name']}): {step}",
+                              font=dict(color=run["colour"], size=12)))
+    layout = dict(height=380, font=style.FONT, margin=dict(l=10, r=10, t=40, b=10), shapes=shapes,
+                  annotations=notes, xaxis=dict(title=dict(text="step")),
+                  yaxis=dict(title=dict(text="cross-entropy loss"), type="log" if log_y else "linear"),
+                  legend=dict(orientation="h", y=-0.2))
+    return DictFigure(dict(data=data, layout=layout))

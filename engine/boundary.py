@@ -25,3 +25,12 @@ def boundary_probabilities(snapshots, activation, size=50, bounds=BOUNDS):
     """Grid axes and p(class 1) per snapshot (``snapshots``: a params list with a leading axis)."""
     xs, ys, probs = _probabilities(snapshots, activation, int(size), jnp.asarray(bounds, jnp.float32))
     return np.asarray(xs), np.asarray(ys), np.asarray(probs)
+
+
+def training_boundaries(history, activation, size=50):
+    """p(class 1) at every snapshot of a training run, then once more for the model kept: the
+    best-validation one where early stopping stopped, else the last."""
+    last = jax.tree.map(lambda a: a[-1], history.snapshots)
+    kept = history.best_params if history.stopped_at >= 0 else last
+    frames = jax.tree.map(lambda a, k: np.concatenate([a, np.asarray(k)[None]]), history.snapshots, kept)
+    return boundary_probabilities(frames, activation, size)

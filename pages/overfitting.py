@@ -41,11 +41,13 @@ if results:
         first = next(iter(results.values()))
         xs, ys, _ = first[1]
         panels = [dict(probs=r[1][2], train=r[2], val=r[3]) for r in results.values()]
-        st.plotly_chart(boundary_animation(xs, ys, panels, first[0].snapshot_steps, titles=list(results)),
+        labels = [*map(str, first[0].snapshot_steps), "model kept"]
+        st.plotly_chart(boundary_animation(xs, ys, panels, labels, titles=list(results)),
                         key="boundary", config={"displayModeBar": False})
         st.caption("Background: the network's probability of the orange class (white where it is 50 %); "
                    "the black line is the decision boundary. Filled dots train, open dots validate. "
-                   "The figure opens on the trained model; ▶ Play shows the boundary as training goes on.")
+                   "It opens on the model kept (the best-validation one where early stopping stopped, "
+                   "else the last); ▶ Play shows the boundary as training goes on.")
     for name, result in results.items():
         st.markdown(f"**{name.capitalize()}**: {lesson.verdict(result[0])}")
     with friendly_errors("drawing the loss curves"):

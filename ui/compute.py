@@ -14,7 +14,7 @@ from engine import (
     surface_grid,
     sweep,
 )
-from engine.boundary import boundary_probabilities
+from engine.boundary import training_boundaries
 from engine.minibatch import gradient_noise, run_minibatch
 from engine.training import train
 from landscapes import LANDSCAPES
@@ -201,5 +201,4 @@ def training(settings):
     history = train(sizes, s["activation"], "adam", {"learning_rate": s["lr"]}, train_set, val_set,
                     steps=s["steps"], batch_size=s["batch"], seed=s["seed"], dropout_rate=s["dropout"],
                     l2=s["l2"], patience=s["patience"], eval_every=20, snapshots=21)
-    xs, ys, probs = boundary_probabilities(history.snapshots, s["activation"])
-    return history, (xs, ys, probs), train_set, val_set
+    return history, training_boundaries(history, s["activation"]), train_set, val_set

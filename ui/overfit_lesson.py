@@ -18,7 +18,7 @@ PRESETS = {
                                                        depth=1, width=2, activation="tanh", batch=32)),
     "overfit": ("Overfitting: big model, few noisy points", OVERFIT),
     "dropout": ("Rescue by dropout", dict(OVERFIT, dropout=0.5, compare=True)),
-    "l2": ("Rescue by L2", dict(OVERFIT, l2=0.0025, compare=True)),
+    "l2": ("Rescue by L2", dict(OVERFIT, lr=0.01, l2=0.0025, compare=True)),
     "early": ("Rescue by early stopping", dict(OVERFIT, early=True, patience=10, compare=True)),
 }
 
@@ -83,8 +83,9 @@ def verdict(history):
             f"{history.val_accuracy[-1]:.0%}; validation loss {history.val_loss[-1]:.3f} at the end, "
             f"{history.val_loss.min():.3f} at its best (step {history.best_step})")
     if history.stopped_at >= 0:
+        kept = float(history.val_loss[list(history.eval_steps).index(history.best_step)])
         text += (f"; early stopping stops at step {history.stopped_at} and keeps the "
-                 f"step-{history.best_step} model")
+                 f"step-{history.best_step} model (validation loss {kept:.3f})")
     elif gap > 0.1:
         text += f": the validation loss rose by {gap:.2f} while the training loss fell — overfitting"
     return text + "."

@@ -77,7 +77,7 @@ def training_curves(runs, *, log_y=False):
     where early stopping never triggered).
     """
     data, shapes, notes = [], [], []
-    for run in runs:
+    for row, run in enumerate(runs):
         steps = np.asarray(run["eval_steps"]).tolist()
         for kind, dash in (("train_loss", "solid"), ("val_loss", "dash")):
             label = "training" if kind == "train_loss" else "validation"
@@ -90,11 +90,13 @@ def training_curves(runs, *, log_y=False):
         for label, step, dash in marks:
             shapes.append(dict(type="line", xref="x", yref="paper", x0=step, x1=step, y0=0, y1=1,
                                line=dict(color=run["colour"], dash=dash, width=1.5)))
-            notes.append(dict(x=step, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
+            # One row of labels per run, so runs that share a step do not write over each other.
+            notes.append(dict(x=step, y=1 + 0.08 * row, xref="x", yref="paper", yanchor="bottom",
+                              showarrow=False,
                               text=f"{label} ({run['name']}): {step}",
                               font=dict(color=run["colour"], size=12)))
-    layout = dict(height=380, font=style.FONT, margin=dict(l=10, r=10, t=40, b=10), shapes=shapes,
-                  annotations=notes, xaxis=dict(title=dict(text="step")),
+    layout = dict(height=380, font=style.FONT, margin=dict(l=10, r=10, t=40 + 25 * len(runs), b=10),
+                  shapes=shapes, annotations=notes, xaxis=dict(title=dict(text="step")),
                   yaxis=dict(title=dict(text="cross-entropy loss"), type="log" if log_y else "linear"),
                   legend=dict(orientation="h", y=-0.2))
     return DictFigure(dict(data=data, layout=layout))

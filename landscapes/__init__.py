@@ -2,8 +2,9 @@
 
 import math
 
+from landscapes import data as d
 from landscapes import functions as f
-from landscapes.base import Landscape
+from landscapes.base import DataSetLandscape, Landscape
 from optimizers.base import HyperParam
 
 _MCCORMICK_MIN = (0.5 - math.pi / 3, -0.5 - math.pi / 3)
@@ -68,6 +69,25 @@ _ALL = (
                    "Small steps settle in the dip; steps too big for the dip jump out of it."),
 )
 
-LANDSCAPES: dict[str, Landscape] = {landscape.key: landscape for landscape in _ALL}
+
+def _from_data(key, seed=0, n=200, noise=0.5):
+    """A data landscape with its default data set, as a surface every page can use."""
+    source = d.DATA_LANDSCAPES[key]
+    data = source.make_data(seed, n, noise)
+    features = data[0].shape[1]
+    minima, min_value = d.minimum(key, data)
+
+    def fn_with(p, theta):
+        return source.fn_with(p, d.unpacked(theta, n, features))
+
+    return DataSetLandscape(f"{key}_data", f"{source.name}, {n} points", fn_with, source.bounds, minima,
+                            min_value, source.latex, source.start, log_color=source.log_color,
+                            note=f"Data seed {seed}, noise {noise}. The Mini-batches page draws other data "
+                                 "sets and samples mini-batches from them.",
+                            packed_data=tuple(float(v) for v in d.packed(data)))
+
+
+LANDSCAPES: dict[str, Landscape] = {landscape.key: landscape
+                                    for landscape in (*_ALL, _from_data("linear"), _from_data("logistic"))}
 
 __all__ = ["LANDSCAPES", "Landscape"]

@@ -31,3 +31,14 @@ class Landscape:
     def fn(self, p):
         """The loss at p (shape (2,)) with the default surface parameters."""
         return self.fn_with(p, self.theta())
+
+
+@dataclass(frozen=True)
+class DataSetLandscape(Landscape):
+    """A surface made from a fixed data set: its surface parameters are the data, packed."""
+
+    packed_data: tuple[float, ...] = ()
+
+    def theta(self, **values: float) -> jnp.ndarray:
+        """The packed data set (there are no sliders: the data are the parameters)."""
+        return jnp.asarray(self.packed_data, jnp.float32)

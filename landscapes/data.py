@@ -20,10 +20,10 @@ TRUE_DIRECTION = (1.0, -0.5)  # the weights the classification labels are drawn 
 
 def linear_data(seed, n, noise):
     """n points y = 1 - 2x + noise·ε with x ~ U(-2, 2), ε ~ N(0, 1): (x of shape (n, 1), y)."""
-    kx, ke = jax.random.split(jax.random.PRNGKey(int(seed)))
-    x = jax.random.uniform(kx, (int(n), 1), jnp.float32, -2.0, 2.0)
-    y = TRUE_LINE[0] + TRUE_LINE[1] * x[:, 0] + noise * jax.random.normal(ke, (int(n),), jnp.float32)
-    return np.asarray(x), np.asarray(y)
+    rng = np.random.default_rng(int(seed))  # numpy: drawing data needs no compilation
+    x = rng.uniform(-2.0, 2.0, (int(n), 1)).astype(np.float32)
+    y = TRUE_LINE[0] + TRUE_LINE[1] * x[:, 0] + noise * rng.standard_normal(int(n)).astype(np.float32)
+    return x, y.astype(np.float32)
 
 
 def squared_error(w, x, y):
@@ -33,10 +33,10 @@ def squared_error(w, x, y):
 
 def logistic_data(seed, n, noise):
     """n points x ~ N(0, I) in 2D labelled 1 where (1, -0.5)·x + noise·ε > 0: (x of shape (n, 2), y)."""
-    kx, ke = jax.random.split(jax.random.PRNGKey(int(seed)))
-    x = jax.random.normal(kx, (int(n), 2), jnp.float32)
-    logits = x @ jnp.asarray(TRUE_DIRECTION) + noise * jax.random.normal(ke, (int(n),), jnp.float32)
-    return np.asarray(x), np.asarray((logits > 0).astype(jnp.float32))
+    rng = np.random.default_rng(int(seed))
+    x = rng.standard_normal((int(n), 2)).astype(np.float32)
+    logits = x @ np.asarray(TRUE_DIRECTION, np.float32) + noise * rng.standard_normal(int(n))
+    return x, (logits > 0).astype(np.float32)
 
 
 def cross_entropy(w, x, y):
@@ -105,7 +105,18 @@ DATA_LANDSCAPES: dict[str, DataLandscape] = {d.key: d for d in (
                   r"J(w) = \frac1n \sum_i \left(w_0 + w_1 x_i - y_i\right)^2", (-2.0, 1.0),
                   log_color=True),
     DataLandscape("logistic", "Logistic regression (cross-entropy)", logistic_data, cross_entropy,
-                  mean_loss(cross_entropy), ((-3.0, 9.0), (-6.0, 3.0)),
+                  mean_loss(cross_entropy), ((-3.0, 11.0), (-6.0, 3.0)),
                   r"J(w) = \frac1n \sum_i \left(\log(1 + e^{w \cdot x_i}) - y_i\, w \cdot x_i\right)",
                   (-2.0, 2.0)),
 )}
+
+
+def packed(data):
+    """A data set (x, y) as one float32 vector: how it travels as a surface's parameters."""
+    x, y = data
+    return np.concatenate([np.asarray(x, np.float32).ravel(), np.asarray(y, np.float32)])
+
+
+def unpacked(theta, n, d):
+    """The inverse of ``packed`` for n examples of d features."""
+    return theta[: n * d].reshape(n, d), theta[n * d:]

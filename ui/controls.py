@@ -45,4 +45,5 @@ def landscape_select(default):
     """The surface select box and the surface's own sliders: (key, landscape, surface parameters)."""
     key = registry_select("Loss surface", LANDSCAPES, "landscape", default)
     landscape = LANDSCAPES[key]
-    return key, landscape, tuple(spec_sliders(landscape.params, key).values())
+    values = spec_sliders(landscape.params, key)
+    return key, landscape, tuple(float(v) for v in landscape.theta(**values))

@@ -11,6 +11,7 @@ import pytest
 import engine
 from engine import NEVER
 from landscapes import LANDSCAPES
+from tests.unit.compilations import compilations
 
 QUADRATIC = LANDSCAPES["quadratic"]
 KAPPA, ANGLE = 10.0, 30.0  # Hessian eigenvalues 1 and 10: gradient descent is stable iff lr < 0.2
@@ -120,12 +121,6 @@ def test_non_finite_values_are_divergence_even_without_a_box():
 
 
 def test_changing_numbers_never_recompiles():
-    compiles = []
-
-    def listener(event, duration, **kwargs):
-        if event == "/jax/core/compile/backend_compile_duration":
-            compiles.append(kwargs.get("fun_name"))
-
     rng = np.random.default_rng(0)
 
     def call():
@@ -135,14 +130,11 @@ def test_changing_numbers_never_recompiles():
         return engine.run(QUADRATIC.fn_with, "momentum", hyperparams, rng.normal(size=(4, 2)), 37,
                           loss_args=(theta,), box=float(rng.uniform(1.0, 1e6)))
 
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
+    with compilations() as compiles:
         call()
         assert "jit(_run_batch)" in compiles, f"the listener saw no compilation: {compiles}"
         compiles.clear()
         results = [call() for _ in range(30)]
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
     assert compiles == []
     assert len({float(r.params[0, -1, 0]) for r in results}) == 30, "the numbers did change"
 
@@ -273,14 +265,11 @@ def test_active_steps_stop_a_sweep_without_recompiling():
                             (THETA,), box=300.0, target=1e-3, active_steps=active)
 
     summary(200, 10)  # compile once for 200 compiled steps
-    compiles = []
-    jax.monitoring.register_event_duration_secs_listener(
-        lambda event, duration, **kw: compiles.append(event)
-        if event == "/jax/core/compile/backend_compile_duration" else None)
-    for active in (10, 37, 120):
-        short, full = summary(200, active), summary(active)
-        np.testing.assert_allclose(short.final_params, full.final_params, rtol=1e-6, atol=1e-7)
-        np.testing.assert_array_equal(short.diverged_at, full.diverged_at)
-        np.testing.assert_array_equal(short.reached_at, full.reached_at)
+    with compilations() as compiles:
+        for active in (10, 37, 120):
+            short, full = summary(200, active), summary(active)
+            np.testing.assert_allclose(short.final_params, full.final_params, rtol=1e-6, atol=1e-7)
+            np.testing.assert_array_equal(short.diverged_at, full.diverged_at)
+            np.testing.assert_array_equal(short.reached_at, full.reached_at)
     # Only the three "full" programs (one per active count, which is structure there) compiled.
     assert len(compiles) == 3

@@ -19,6 +19,7 @@ from engine.minibatch import (
     run_minibatch,
 )
 from landscapes.data import DATA_LANDSCAPES, minimum
+from tests.unit.compilations import compilations
 
 LINEAR = DATA_LANDSCAPES["linear"]
 N = 50  # one data-set size for the whole file: every compiled shape is shared
@@ -229,12 +230,6 @@ def test_divergence_freezes_only_the_diverging_run():
 
 
 def test_moving_batch_size_rate_and_seed_never_recompiles():
-    compiles = []
-
-    def listener(event, duration, **kwargs):
-        if event == "/jax/core/compile/backend_compile_duration":
-            compiles.append(kwargs.get("fun_name"))
-
     rng = np.random.default_rng(0)
 
     def call():
@@ -243,14 +238,11 @@ def test_moving_batch_size_rate_and_seed_never_recompiles():
                           seed=int(rng.integers(0, 1000)))
 
     call()
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
+    with compilations() as compiles:
         jax.jit(lambda v: v * 3.0 + 1.0)(np.zeros(3, np.float32))  # a new function: the listener hears it
         assert compiles, "the listener saw no compilation"
         compiles.clear()
         results = [call() for _ in range(10)]
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
     assert compiles == []
     assert len({float(r.params[0, -1, 0]) for r in results}) == 10, "the numbers did change"
 

@@ -6,6 +6,7 @@ import pytest
 
 from engine.training import NEVER, early_stopping, early_stopping_step, train
 from models import datasets, mlp
+from tests.unit.compilations import compilations
 
 SIZES = (2, 16, 16, 1)
 
@@ -107,12 +108,6 @@ def test_a_run_that_leaves_the_box_is_frozen(circle):
 
 
 def test_moving_numeric_sliders_never_recompiles(circle):
-    compiles = []
-
-    def listener(event, duration, **kwargs):
-        if event == "/jax/core/compile/backend_compile_duration":
-            compiles.append(kwargs.get("fun_name"))
-
     rng = np.random.default_rng(0)
 
     def call():
@@ -123,13 +118,10 @@ def test_moving_numeric_sliders_never_recompiles(circle):
                      snapshots=5)
 
     call()
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
+    with compilations() as compiles:
         jax.jit(lambda v: v * 5.0 - 1.0)(np.zeros(2, np.float32))  # a new function: the listener hears it
         assert compiles, "the listener saw no compilation"
         compiles.clear()
         runs = [call() for _ in range(5)]
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
     assert not compiles, compiles
     assert len({float(r.train_loss[-1]) for r in runs}) == 5

@@ -430,40 +430,51 @@ def table(results):
     return markdown_table(rows)
 
 
+def start_page_benchmark():
+    """The set-up every page benchmark shares: machine line, compile-event check, clock, quiet logs."""
+    line, info = machine()
+    check_compile_event()
+    clock = ScriptClock()
+    logging.getLogger("loss_landscape_lab").addFilter(OncePerMessage())
+    return line, info, clock
+
+
+def report(results, table_text, line, first_runs, profiles, json_path):
+    """Print the table, the machine and load, each page's first run and profiles; write JSON if asked."""
+    results["load_average_at_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    print(table_text)
+    print()
+    print(line)
+    end = results["load_average_at_end"]
+    if end:
+        print(f"Load average at the end {' / '.join(f'{x:.2f}' for x in end)} (1/5/15 min).")
+    for label, page in first_runs:
+        print(f"First run of {label} (imports, compilation): {page['first_run_ms']:.0f} ms, "
+              f"{page['first_run_compiles']} compilations.")
+    for text in profiles:
+        print("\ncProfile of one rerun's script thread (top 20, cumulative):\n")
+        print(text)
+    if json_path:
+        Path(json_path).write_text(json.dumps(results, indent=2, default=float))
+        print(f"Wrote {json_path}")
+
+
 def main(argv=None):
     parser = argument_parser(__doc__.splitlines()[0],
                              "cProfile one rerun of each timed kind (top 20 by cumulative time)")
     args = parser.parse_args(argv)
     repeats, changes, moves = (5, 5, 1) if args.quick else (20, 20, 3)
 
-    line, info = machine()
-    check_compile_event()
-    clock = ScriptClock()
-    logging.getLogger("loss_landscape_lab").addFilter(OncePerMessage())
+    line, info, clock = start_page_benchmark()
     results = {"machine": info, "sweep": {}}
     for landscape in SWEEP_LANDSCAPES:
         for steps in SWEEP_STEPS:
             results["sweep"][f"{landscape}@{steps}"] = bench_sweep(landscape, steps, repeats)
     results["lr_page"] = bench_lr_page(clock, changes, moves, args.profile)
     results["race_page"] = bench_race_page(clock, changes, moves, args.profile)
-    results["load_average_at_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    print(table(results))
-    print()
-    print(line)
-    end = results["load_average_at_end"]
-    if end:
-        print(f"Load average at the end {' / '.join(f'{x:.2f}' for x in end)} (1/5/15 min).")
-    for key in ("lr_page", "race_page"):
-        page = results[key]
-        print(f"First run of {key} (imports, compilation): {page['first_run_ms']:.0f} ms, "
-              f"{page['first_run_compiles']} compilations.")
-    profiles = results["lr_page"]["profiles"] + results["race_page"]["profiles"]
-    for text in profiles:
-        print("\ncProfile of one rerun's script thread (top 20, cumulative):\n")
-        print(text)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2, default=float))
-        print(f"Wrote {args.json}")
+    report(results, table(results), line,
+           [(key, results[key]) for key in ("lr_page", "race_page")],
+           results["lr_page"]["profiles"] + results["race_page"]["profiles"], args.json)
 
 
 if __name__ == "__main__":

@@ -10,29 +10,22 @@ from ``bench.bench_foundation`` and ``bench.bench_lessons``. ``--profile`` adds 
 rerun after a batch-size change and one after a learning-rate change.
 """
 
-import json
-import logging
-import os
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 
 from bench.bench_foundation import (
     BYTES_TARGET,
     COMPILES,
-    ScriptClock,
     argument_parser,
-    check_compile_event,
     figure_bytes,
-    machine,
     markdown_table,
     summary,
     timed_ms,
     verdict,
 )
-from bench.bench_lessons import OncePerMessage, Page, offenders, rerun_cell
+from bench.bench_lessons import Page, offenders, report, rerun_cell, start_page_benchmark
 from engine.minibatch import gradient_noise, run_minibatch
 from landscapes.data import DATA_LANDSCAPES
 from ui.compute import MAX_STEPS, divergence_box
@@ -280,31 +273,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     repeats, changes, moves = (5, 5, 1) if args.quick else (20, 20, 3)
 
-    line, info = machine()
-    check_compile_event()
-    clock = ScriptClock()
-    logging.getLogger("loss_landscape_lab").addFilter(OncePerMessage())
+    line, info, clock = start_page_benchmark()
     # The page first, so that its first run and first switch of n compile what a fresh server would
     # (rows 1-2 call the same jitted functions with the same shapes).
     results = {"machine": info, "page": bench_page(clock, changes, moves, args.profile)}
     results["runs"] = {n: bench_runs(n, repeats) for n in SIZES}
     results["noise"] = {n: bench_noise(n, repeats) for n in SIZES}
-    results["load_average_at_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    print(table(results))
-    print()
-    print(line)
-    end = results["load_average_at_end"]
-    if end:
-        print(f"Load average at the end {' / '.join(f'{x:.2f}' for x in end)} (1/5/15 min).")
-    page = results["page"]
-    print(f"First run of the page (imports, compilation): {page['first_run_ms']:.0f} ms, "
-          f"{page['first_run_compiles']} compilations.")
-    for text in page["profiles"]:
-        print("\ncProfile of one rerun's script thread (top 20, cumulative):\n")
-        print(text)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2, default=float))
-        print(f"Wrote {args.json}")
+    report(results, table(results), line, [("the page", results["page"])], results["page"]["profiles"],
+           args.json)
 
 
 if __name__ == "__main__":

@@ -258,9 +258,9 @@ def set_lr(at, value):
 def bench_page(changes, profile):
     """Rows 4-6: rerun times after learning-rate changes, compilations, figure bytes."""
     from streamlit.testing.v1 import AppTest
+    from ui.validate import log_options
 
     from optimizers.base import LEARNING_RATE
-    from ui.validate import log_options
 
     clock = ScriptClock()
     at = AppTest.from_file(str(APP), default_timeout=60)

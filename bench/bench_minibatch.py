@@ -14,6 +14,7 @@ import statistics
 import time
 
 import numpy as np
+from ui.minibatch_lesson import RATES
 
 from bench.bench_foundation import (
     BYTES_TARGET,
@@ -29,7 +30,6 @@ from bench.bench_lessons import Page, offenders, report, rerun_cell, start_page_
 from engine.minibatch import gradient_noise, run_minibatch
 from landscapes.data import DATA_LANDSCAPES
 from ui.compute import MAX_STEPS, divergence_box
-from ui.minibatch_lesson import RATES
 
 PAGE = "pages/mini_batches.py"
 DATA_KEY = "linear"

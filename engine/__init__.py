@@ -7,12 +7,13 @@ from engine.analysis import (
     optimizer_internals,
     quadratic_rates,
 )
+from engine.divergence import NEVER, box_for
 from engine.grid import surface_grid
 from engine.schedules import SCHEDULES, schedule_factors
-from engine.trajectory import NEVER, Summary, Trajectory, random_starts, run, run_single, sweep
+from engine.trajectory import Summary, Trajectory, random_starts, run, run_single, sweep
 
 __all__ = [
-    "NEVER", "SCHEDULES", "Summary", "Trajectory", "distance_to_nearest", "hessian_eigenvalues",
+    "NEVER", "SCHEDULES", "Summary", "Trajectory", "box_for", "distance_to_nearest", "hessian_eigenvalues",
     "log_rates", "optimizer_internals", "quadratic_rates", "random_starts", "run", "run_single",
     "schedule_factors", "surface_grid", "sweep",
 ]

@@ -21,13 +21,13 @@ def _probabilities(snapshots, activation, size, bounds):
     return xs, ys, jax.vmap(one)(snapshots)
 
 
-def boundary_probabilities(snapshots, activation, size=50, bounds=BOUNDS):
+def boundary_probabilities(snapshots, activation, size=40, bounds=BOUNDS):
     """Grid axes and p(class 1) per snapshot (``snapshots``: a params list with a leading axis)."""
     xs, ys, probs = _probabilities(snapshots, activation, int(size), jnp.asarray(bounds, jnp.float32))
     return np.asarray(xs), np.asarray(ys), np.asarray(probs)
 
 
-def training_boundaries(history, activation, size=50):
+def training_boundaries(history, activation, size=40):
     """p(class 1) at every snapshot of a training run, then once more for the model kept: the
     best-validation one where early stopping stopped, else the last."""
     last = jax.tree.map(lambda a: a[-1], history.snapshots)

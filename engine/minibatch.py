@@ -15,8 +15,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from engine.trajectory import NEVER, _is_bad
-from optimizers import OPTIMIZERS
+from engine.divergence import NEVER, guarded_step
+from optimizers import OPTIMIZERS, apply_updates
 
 
 class MiniBatchRun(NamedTuple):
@@ -70,13 +70,11 @@ def _run_one(example_loss, optimizer_key, num_steps, hyperparams, batch_size, st
         params, state, diverged_at = carry
         grads = batch_grad(params, data, batch_weights(orders, k, batch_size))
         updates, new_state = spec.make(**hyperparams).update(grads, state, params)
-        new_params = jax.tree.map(jnp.add, params, updates)
-        alive = diverged_at == NEVER
-        bad = alive & _is_bad(full_loss(new_params), grads, new_params, box)
-        keep = alive & ~bad
-        params, state = jax.tree.map(lambda a, b: jnp.where(keep, a, b), (new_params, new_state),
-                                     (params, state))
-        return (params, state, jnp.where(bad, k + 1, diverged_at)), (carry[0], full_loss(carry[0]), grads)
+        new_params = apply_updates(params, updates)
+        (params, state), diverged_at, _ = guarded_step(
+            diverged_at == NEVER, (full_loss(new_params), grads, new_params), (new_params, new_state),
+            (params, state), diverged_at, k, box)
+        return (params, state, diverged_at), (carry[0], full_loss(carry[0]), grads)
 
     init = (start, spec.make(**hyperparams).init(start), jnp.asarray(NEVER, jnp.int32))
     (params, _, diverged_at), history = jax.lax.scan(step, init, jnp.arange(num_steps))

@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optimizers.base import HyperParam
+from hyperparams import HyperParam
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from engine.divergence import NEVER, guarded_step
 from engine.minibatch import batch_weights, epoch_orders
-from engine.trajectory import NEVER, _is_bad
 from models import mlp
-from optimizers import OPTIMIZERS
+from optimizers import OPTIMIZERS, apply_updates
 
 
 class TrainingHistory(NamedTuple):
@@ -117,13 +117,12 @@ def _make_step(optimizer_key, activation, steps, num, data_train, orders, dropou
         key = jax.random.fold_in(dropout_key, k)
         loss, grads = jax.value_and_grad(objective)(params, batch_weights(orders, k, num["batch_size"]), key)
         updates, new_state = spec.make(**num["hyperparams"]).update(grads, state, params)
-        new_params = jax.tree.map(jnp.add, params, updates)
+        new_params = apply_updates(params, updates)
         alive = (diverged_at == NEVER) & (k < steps)
-        bad = alive & _is_bad(loss, grads, new_params, box)
-        keep = alive & ~bad
-        params, state = jax.tree.map(lambda a, b: jnp.where(keep, a, b), (new_params, new_state),
-                                     (params, state))
-        return (params, state, jnp.where(bad, k + 1, diverged_at)), None
+        (params, state), diverged_at, _ = guarded_step(alive, (loss, grads, new_params),
+                                                       (new_params, new_state), (params, state),
+                                                       diverged_at, k, box)
+        return (params, state, diverged_at), None
 
     return step
 

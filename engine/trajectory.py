@@ -12,9 +12,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optimizers import OPTIMIZERS
-
-NEVER = -1  # diverged_at for a run that stayed finite and inside the box
+from engine.divergence import NEVER, guarded_step
+from optimizers import OPTIMIZERS, apply_updates
 
 
 class Trajectory(NamedTuple):
@@ -33,14 +32,6 @@ class Trajectory(NamedTuple):
     states: Any
 
 
-def _is_bad(loss, grads, params, box):
-    """True where the run has left the finite world or the box |p| <= box."""
-    leaves = jax.tree.leaves(params) + jax.tree.leaves(grads)
-    finite = jnp.isfinite(loss) & jnp.all(jnp.array([jnp.all(jnp.isfinite(x)) for x in leaves]))
-    inside = jnp.all(jnp.array([jnp.all(jnp.abs(x) <= box) for x in jax.tree.leaves(params)]))
-    return ~(finite & inside)
-
-
 class Summary(NamedTuple):
     """Per run, without the history: the end point and loss, the divergence step, and the first
     step whose loss is at or below the target (``NEVER`` where there is none)."""
@@ -57,23 +48,19 @@ def _run_one(loss_fn, optimizer_key, num_steps, record, hyperparams, start, loss
     spec = OPTIMIZERS[optimizer_key]
     value_and_grad = jax.value_and_grad(loss_fn)
 
-    def keep_if(keep, new, old):
-        return jax.tree.map(lambda a, b: jnp.where(keep, a, b), new, old)
-
     def step(carry, k):
         params, state, loss, grads, diverged_at, reached_at = carry
         scaled = dict(hyperparams, learning_rate=hyperparams["learning_rate"] * lr_scale[k])
         updates, new_state = spec.make(**scaled).update(grads, state, params)
-        new_params = jax.tree.map(jnp.add, params, updates)
+        new_params = apply_updates(params, updates)
         new_loss, new_grads = value_and_grad(new_params, *loss_args)
         # A run stops at active_steps (a traced number: a shorter run needs no new compilation).
         alive = (diverged_at == NEVER) & (k < active_steps)
-        bad = alive & _is_bad(new_loss, new_grads, new_params, box)
-        keep = alive & ~bad
+        kept, diverged_at, keep = guarded_step(alive, (new_loss, new_grads, new_params),
+                                               (new_params, new_state, new_loss, new_grads),
+                                               (params, state, loss, grads), diverged_at, k, box)
         reached = keep & (reached_at == NEVER) & (new_loss <= target)
-        new_carry = (*keep_if(keep, (new_params, new_state, new_loss, new_grads),
-                              (params, state, loss, grads)),
-                     jnp.where(bad, k + 1, diverged_at), jnp.where(reached, k + 1, reached_at))
+        new_carry = (*kept, diverged_at, jnp.where(reached, k + 1, reached_at))
         return new_carry, ((params, loss, grads, state) if record else None)
 
     loss, grads = value_and_grad(start, *loss_args)

@@ -2,10 +2,10 @@
 
 import math
 
+from hyperparams import HyperParam
 from landscapes import data as d
 from landscapes import functions as f
 from landscapes.base import DataSetLandscape, Landscape
-from optimizers.base import HyperParam
 
 _MCCORMICK_MIN = (0.5 - math.pi / 3, -0.5 - math.pi / 3)
 _SIX_HUMP_MIN = (0.0898420131, -0.7126564030)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import jax.numpy as jnp
 
-from optimizers.base import HyperParam
+from hyperparams import HyperParam
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from models.losses import bce_from_logits
+
 SIZES = (50, 100, 200, 500)  # data-set sizes on offer: each is one compiled shape
 TRUE_LINE = (1.0, -2.0)  # intercept and slope the regression data are drawn around
 TRUE_DIRECTION = (1.0, -0.5)  # the weights the classification labels are drawn from
@@ -40,9 +42,8 @@ def logistic_data(seed, n, noise):
 
 
 def cross_entropy(w, x, y):
-    """One example's cross-entropy of p = σ(w·x) against its label, in a form that cannot overflow."""
-    z = w @ x
-    return jax.nn.softplus(z) - y * z
+    """One example's cross-entropy of p = σ(w·x) against its label."""
+    return bce_from_logits(w @ x, y)
 
 
 def mean_loss(example_loss):

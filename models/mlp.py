@@ -15,6 +15,8 @@ scaled by 1/(1 − p), so evaluation needs no rescaling.
 import jax
 import jax.numpy as jnp
 
+from models.losses import bce_from_logits
+
 ACTIVATIONS = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid}
 INITS = ("normal", "glorot")
 
@@ -63,11 +65,6 @@ def forward(params, x, *, activation, dropout_rate=0.0, key=None):
 def l2_penalty(params):
     """Σ_l ‖W_l‖²: the squared weights of every layer (biases are not penalised)."""
     return sum(jnp.sum(w**2) for w, _ in params)
-
-
-def bce_from_logits(z, y):
-    """Per-example binary cross-entropy from logits, stable form: softplus(z) − y z."""
-    return jax.nn.softplus(z) - y * z
 
 
 def bce_loss(params, x, y, *, activation, dropout_rate=0.0, key=None, l2=0.0, weights=None):

@@ -1,11 +1,25 @@
-"""The seven update rules of the lecture, keyed by stable strings: ``OPTIMIZERS[key].make(**hp)``."""
+"""The update rules of the lecture, keyed by stable strings: ``OPTIMIZERS[key].make(**hp)``.
 
-from optimizers import adadelta, adagrad, adam, momentum, nesterov, rmsprop, sgd
-from optimizers.base import GradientTransformation, HyperParam, OptimizerSpec
+Every module in this folder that defines a ``SPEC`` joins the registry: adding an optimizer is
+adding one file (see sgd.py for the smallest example).
+"""
 
-OPTIMIZERS: dict[str, OptimizerSpec] = {
-    module.SPEC.key: module.SPEC
-    for module in (sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam)
-}
+import importlib
+import pkgutil
 
-__all__ = ["OPTIMIZERS", "GradientTransformation", "HyperParam", "OptimizerSpec"]
+from optimizers.base import GradientTransformation, OptimizerSpec, apply_updates
+
+
+def _discover():
+    """The SPEC of every module in this package, ordered by ``order`` then key."""
+    specs = []
+    for module in pkgutil.iter_modules(__path__):
+        spec = getattr(importlib.import_module(f"{__name__}.{module.name}"), "SPEC", None)
+        if isinstance(spec, OptimizerSpec):
+            specs.append(spec)
+    return {spec.key: spec for spec in sorted(specs, key=lambda s: (s.order, s.key))}
+
+
+OPTIMIZERS: dict[str, OptimizerSpec] = _discover()
+
+__all__ = ["OPTIMIZERS", "GradientTransformation", "OptimizerSpec", "apply_updates"]

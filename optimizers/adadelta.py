@@ -9,9 +9,9 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from hyperparams import HyperParam
 from optimizers.base import (
     GradientTransformation,
-    HyperParam,
     OptimizerSpec,
     learning_rate,
     zeros_like_tree,
@@ -35,7 +35,7 @@ class AdadeltaState(NamedTuple):
     mean_square_delta: Any
 
 
-def make(learning_rate, rho, eps):
+def make(learning_rate, rho=RHO.default, eps=EPS.default):
     """Adadelta: the step is g scaled by RMS(previous steps) / RMS(gradients)."""
 
     def init(params):
@@ -52,7 +52,7 @@ def make(learning_rate, rho, eps):
     return GradientTransformation(init, update)
 
 
-def internals(grads, state, learning_rate, rho, eps):
+def internals(grads, state, learning_rate, rho=RHO.default, eps=EPS.default):
     """The per-coordinate step size η sqrt(u + eps) / sqrt(v + eps) this step used."""
     _, new_state = make(learning_rate, rho, eps).update(grads, state)
     return {"step_size": jax.tree.map(lambda v, u: learning_rate * jnp.sqrt(u + eps) / jnp.sqrt(v + eps),
@@ -62,4 +62,5 @@ def internals(grads, state, learning_rate, rho, eps):
 SPEC = OptimizerSpec(
     key="adadelta", name="Adadelta", make=make, latex=LATEX, paper=PAPER,
     hyperparams=(learning_rate(1.0), RHO, EPS), module=__name__, internals=internals,
+    colour="#8c564b", race_rate=0.251, order=5, step_size_rule="η √(u + ε) / √(v + ε)",
 )

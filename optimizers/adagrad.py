@@ -8,9 +8,9 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from hyperparams import HyperParam
 from optimizers.base import (
     GradientTransformation,
-    HyperParam,
     OptimizerSpec,
     full_like_tree,
     learning_rate,
@@ -32,7 +32,7 @@ class AdagradState(NamedTuple):
     sum_of_squares: Any
 
 
-def make(learning_rate, eps, initial_accumulator_value):
+def make(learning_rate, eps=EPS.default, initial_accumulator_value=INITIAL.default):
     """Adagrad: s = s + g^2; updates = -lr g / (sqrt(s) + eps)."""
 
     def init(params):
@@ -46,7 +46,7 @@ def make(learning_rate, eps, initial_accumulator_value):
     return GradientTransformation(init, update)
 
 
-def internals(grads, state, learning_rate, eps, initial_accumulator_value):
+def internals(grads, state, learning_rate, eps=EPS.default, initial_accumulator_value=INITIAL.default):
     """The per-coordinate step size η / (sqrt(s) + eps) this step used."""
     _, new_state = make(learning_rate, eps, initial_accumulator_value).update(grads, state)
     return {"step_size": jax.tree.map(lambda s: learning_rate / (jnp.sqrt(s) + eps),
@@ -56,4 +56,5 @@ def internals(grads, state, learning_rate, eps, initial_accumulator_value):
 SPEC = OptimizerSpec(
     key="adagrad", name="Adagrad", make=make, latex=LATEX, paper=PAPER,
     hyperparams=(learning_rate(0.5), EPS, INITIAL), module=__name__, internals=internals,
+    colour="#bcbd22", race_rate=0.501, order=3, step_size_rule="η / (√s + ε)",
 )

@@ -9,9 +9,9 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from hyperparams import HyperParam
 from optimizers.base import (
     GradientTransformation,
-    HyperParam,
     OptimizerSpec,
     learning_rate,
     zeros_like_tree,
@@ -38,7 +38,7 @@ class AdamState(NamedTuple):
     mean_square: Any
 
 
-def make(learning_rate, b1, b2, eps):
+def make(learning_rate, b1=B1.default, b2=B2.default, eps=EPS.default):
     """Adam: bias-corrected running means of g and g^2; updates = -lr m_hat / (sqrt(v_hat) + eps)."""
 
     def init(params):
@@ -58,7 +58,7 @@ def make(learning_rate, b1, b2, eps):
     return GradientTransformation(init, update)
 
 
-def internals(grads, state, learning_rate, b1, b2, eps):
+def internals(grads, state, learning_rate, b1=B1.default, b2=B2.default, eps=EPS.default):
     """The bias-corrected velocity m_hat and the per-coordinate step size η / (sqrt(v_hat) + eps)."""
     _, new = make(learning_rate, b1, b2, eps).update(grads, state)
     m_hat = jax.tree.map(lambda m: m / (1 - b1 ** new.count), new.mean)
@@ -70,4 +70,5 @@ def internals(grads, state, learning_rate, b1, b2, eps):
 SPEC = OptimizerSpec(
     key="adam", name="Adam", make=make, latex=LATEX, paper=PAPER,
     hyperparams=(learning_rate(0.05), B1, B2, EPS), module=__name__, internals=internals,
+    colour="#e377c2", race_rate=0.0501, order=6, step_size_rule="η / (√v̂ + ε)",
 )

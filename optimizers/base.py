@@ -1,11 +1,15 @@
-"""Shared types of the optimizer registry: the optax-style protocol and the specs the UI reads."""
+"""Shared types of the optimizer registry: the optax-style protocol and the spec the app reads."""
 
+import importlib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+
+from hyperparams import HyperParam
 
 
 class GradientTransformation(NamedTuple):
@@ -16,22 +20,14 @@ class GradientTransformation(NamedTuple):
 
 
 @dataclass(frozen=True)
-class HyperParam:
-    """One hyperparameter: its keyword, label, default, range and whether its slider is logarithmic."""
-
-    name: str
-    label: str
-    default: float
-    min: float
-    max: float
-    log: bool = False
-    help: str = ""
-    near_one: bool = False  # a decay rate: its slider is finer as it approaches 1
-
-
-@dataclass(frozen=True)
 class OptimizerSpec:
-    """An optimizer as the app knows it: how to build it and how to show it."""
+    """Everything the app knows of one optimizer: how to build it, how to show it, where to race it.
+
+    ``internals(grads, state, **hp)`` (optional) returns what one update used: ``step_size`` per
+    coordinate and, for rules with a velocity, ``velocity``; ``step_size_rule`` writes that step
+    size as a formula. ``race_rate`` is the learning rate the race starts from on Rosenbrock (a
+    stop of the log slider); ``order`` places the optimizer in lists.
+    """
 
     key: str
     name: str
@@ -40,11 +36,25 @@ class OptimizerSpec:
     paper: str
     hyperparams: tuple[HyperParam, ...]
     module: str
-    internals: Callable[..., dict] | None = None  # (grads, state, **hp) -> what the step used
+    colour: str
+    race_rate: float
+    order: int = 100
+    internals: Callable[..., dict] | None = None
+    step_size_rule: str = "η"
 
     def defaults(self) -> dict[str, float]:
         """The default value of every hyperparameter, by keyword."""
         return {h.name: h.default for h in self.hyperparams}
+
+    @property
+    def source(self) -> str:
+        """The source code of the module that defines the rule: what really runs."""
+        return inspect.getsource(importlib.import_module(self.module))
+
+
+def apply_updates(params, updates):
+    """params + updates, leaf by leaf (optax.apply_updates)."""
+    return jax.tree.map(jnp.add, params, updates)
 
 
 def zeros_like_tree(tree):
@@ -55,6 +65,11 @@ def zeros_like_tree(tree):
 def full_like_tree(tree, value):
     """A pytree shaped like ``tree`` filled with ``value``."""
     return jax.tree.map(lambda x: jnp.full_like(x, value), tree)
+
+
+def constant_step_size(grads, learning_rate):
+    """The per-coordinate step size of a rule that scales every coordinate by η alone."""
+    return jax.tree.map(lambda g: learning_rate + 0 * g, grads)
 
 
 LEARNING_RATE = HyperParam(

@@ -7,10 +7,11 @@ from typing import Any, NamedTuple
 
 import jax
 
+from hyperparams import HyperParam
 from optimizers.base import (
     GradientTransformation,
-    HyperParam,
     OptimizerSpec,
+    constant_step_size,
     learning_rate,
     zeros_like_tree,
 )
@@ -28,7 +29,7 @@ class MomentumState(NamedTuple):
     velocity: Any
 
 
-def make(learning_rate, momentum):
+def make(learning_rate, momentum=MOMENTUM.default):
     """Heavy-ball momentum: b = mu b + g; updates = -lr b."""
 
     def init(params):
@@ -42,14 +43,15 @@ def make(learning_rate, momentum):
     return GradientTransformation(init, update)
 
 
-def internals(grads, state, learning_rate, momentum):
+def internals(grads, state, learning_rate, momentum=MOMENTUM.default):
     """The velocity b this step moves along, and the step size η on it."""
     _, new_state = make(learning_rate, momentum).update(grads, state)
     return {"velocity": new_state.velocity,
-            "step_size": jax.tree.map(lambda g: learning_rate + 0 * g, grads)}
+            "step_size": constant_step_size(grads, learning_rate)}
 
 
 SPEC = OptimizerSpec(
     key="momentum", name="Momentum", make=make, latex=LATEX, paper=PAPER,
     hyperparams=(learning_rate(0.01), MOMENTUM), module=__name__, internals=internals,
+    colour="#17becf", race_rate=0.001, order=1,
 )

@@ -8,9 +8,9 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from hyperparams import HyperParam
 from optimizers.base import (
     GradientTransformation,
-    HyperParam,
     OptimizerSpec,
     learning_rate,
     zeros_like_tree,
@@ -33,7 +33,7 @@ class RmspropState(NamedTuple):
     mean_square: Any
 
 
-def make(learning_rate, decay, eps):
+def make(learning_rate, decay=DECAY.default, eps=EPS.default):
     """RMSProp: v = decay v + (1 - decay) g^2; updates = -lr g / (sqrt(v) + eps)."""
 
     def init(params):
@@ -49,7 +49,7 @@ def make(learning_rate, decay, eps):
     return GradientTransformation(init, update)
 
 
-def internals(grads, state, learning_rate, decay, eps):
+def internals(grads, state, learning_rate, decay=DECAY.default, eps=EPS.default):
     """The per-coordinate step size η / (sqrt(v) + eps) this step used."""
     _, new_state = make(learning_rate, decay, eps).update(grads, state)
     return {"step_size": jax.tree.map(lambda v: learning_rate / (jnp.sqrt(v) + eps),
@@ -59,4 +59,5 @@ def internals(grads, state, learning_rate, decay, eps):
 SPEC = OptimizerSpec(
     key="rmsprop", name="RMSProp", make=make, latex=LATEX, paper=PAPER,
     hyperparams=(learning_rate(0.01), DECAY, EPS), module=__name__, internals=internals,
+    colour="#9467bd", race_rate=0.01, order=4, step_size_rule="η / (√v + ε)",
 )

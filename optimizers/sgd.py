@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import jax
 
-from optimizers.base import GradientTransformation, OptimizerSpec, learning_rate
+from optimizers.base import GradientTransformation, OptimizerSpec, constant_step_size, learning_rate
 
 LATEX = r"W \leftarrow W - \eta \, \frac{\partial J(W)}{\partial W}"
 PAPER = ('Kiefer, J. and Wolfowitz, J. "Stochastic estimation of the maximum of a regression '
@@ -33,10 +33,11 @@ def make(learning_rate):
 
 def internals(grads, state, learning_rate):
     """The per-coordinate step size: plain η everywhere."""
-    return {"step_size": jax.tree.map(lambda g: learning_rate + 0 * g, grads)}
+    return {"step_size": constant_step_size(grads, learning_rate)}
 
 
 SPEC = OptimizerSpec(
     key="sgd", name="SGD", make=make, latex=LATEX, paper=PAPER,
     hyperparams=(learning_rate(0.15),), module=__name__, internals=internals,
+    colour="#e4572e", race_rate=0.001, order=0,
 )

@@ -6,9 +6,11 @@ from plotting import style
 from plotting.frames import DictFigure
 
 
-def loss_curve(loss, *, inspect_step, diverged_at=None, min_value=None, log_y=False,
-               colour=style.PATH_COLOUR):
-    """Loss per step; on a log axis the gap J - J* is drawn, since J itself can be negative."""
+def loss_curve(loss, *, diverged_at=None, min_value=None, log_y=False, colour=style.PATH_COLOUR):
+    """Loss per step; on a log axis the gap J - J* is drawn, since J itself can be negative.
+
+    The step on screen is marked by the page's player (``ui.player.linked_chart``), not here.
+    """
     steps = np.arange(len(loss))
     values, label = np.asarray(loss, np.float64), "loss J"
     if log_y:
@@ -22,19 +24,14 @@ def loss_curve(loss, *, inspect_step, diverged_at=None, min_value=None, log_y=Fa
         data.append(dict(type="scatter", x=[int(steps[-1])], y=[values[-1]], mode="markers",
                          name=f"diverged at step {diverged_at}",
                          marker=dict(symbol="x", size=14, color=style.DIVERGED_COLOUR)))
-    k = min(inspect_step, len(loss) - 1)
-    marker = dict(type="line", xref="x", yref="paper", x0=k, x1=k, y0=0, y1=1,
-                  line=dict(color="grey", dash="dash"))
-    label_k = dict(xref="x", yref="paper", x=k, y=1, text=f"step {k}", showarrow=False,
-                   yanchor="bottom")
     layout = dict(height=360, font=style.FONT, margin=dict(l=10, r=10, t=30, b=10),
-                  xaxis=dict(title=dict(text="step")), yaxis=dict(title=dict(text=label),
-                  type="log" if log_y else "linear"), shapes=[marker], annotations=[label_k],
-                  uirevision="loss")
+                  xaxis=dict(title=dict(text="step"), automargin=True),
+                  yaxis=dict(title=dict(text=label), type="log" if log_y else "linear", automargin=True),
+                  legend=dict(orientation="h", x=0, y=1.12), uirevision="loss")
     return DictFigure(dict(data=data, layout=layout))
 
 
-def losses_figure(series, *, inspect_step, min_value=None, log_y=False):
+def losses_figure(series, *, min_value=None, log_y=False):
     """Loss per step for several runs; ``series`` holds dicts with name, colour, loss, diverged_at."""
     data = []
     floor = min_value if min_value is not None else min(float(np.min(run["loss"])) for run in series)
@@ -52,11 +49,8 @@ def losses_figure(series, *, inspect_step, min_value=None, log_y=False):
                              showlegend=False, legendgroup=run["name"],
                              marker=dict(symbol="x", size=13, color=run["colour"])))
     label = ("J − J*" if min_value is not None else "J − min J") if log_y else "loss J"
-    marker = dict(type="line", xref="x", yref="paper", x0=inspect_step, x1=inspect_step, y0=0, y1=1,
-                  line=dict(color="grey", dash="dash"))
     layout = dict(height=380, font=style.FONT, margin=dict(l=10, r=10, t=30, b=10),
-                  xaxis=dict(title=dict(text="step")),
-                  yaxis=dict(title=dict(text=label), type="log" if log_y else "linear"),
-                  shapes=[marker], legend=dict(orientation="h", y=1.02, yanchor="bottom"),
-                  uirevision="losses")
+                  xaxis=dict(title=dict(text="step"), automargin=True),
+                  yaxis=dict(title=dict(text=label), type="log" if log_y else "linear", automargin=True),
+                  legend=dict(orientation="h", y=1.08, yanchor="bottom"), uirevision="losses")
     return DictFigure(dict(data=data, layout=layout))

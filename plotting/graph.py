@@ -2,9 +2,10 @@
 derivatives on the edges, coloured as the lecture colours the chain rule."""
 
 from plotting.frames import DictFigure
+from plotting.style import LECTURE_COLOURS
 
-# The lecture's colours: ∂J/∂ŷ purple, ∂ŷ/∂z1 (and ∂ŷ/∂w2) red, ∂z1/∂w1 blue.
-PURPLE, RED, BLUE, GREY = "#7b2cbf", "#d62828", "#1d4ed8", "#6b7280"
+PURPLE, RED, BLUE = (LECTURE_COLOURS[c] for c in ("purple", "red", "blue"))
+GREY = "#6b7280"
 NODES = {  # name: (x, y, label)
     "x": (0, 0, "x"), "z1": (1.5, 0, "z₁ = w₁x"), "h": (3, 0, "h = σ(z₁)"),
     "y_hat": (4.5, 0, "ŷ = w₂h"), "J": (6, 0, "J = (ŷ − y)²"),

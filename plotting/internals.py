@@ -21,11 +21,6 @@ MAX_COLUMNS = 4
 GREY = "#8a8a8a"
 FAINT = "#d9d9d9"
 FALLBACK_COLOUR = "#555555"
-STEP_SIZE_RULES = {
-    "sgd": "η", "momentum": "η", "nesterov": "η",
-    "adagrad": "η / (√s + ε)", "rmsprop": "η / (√v + ε)", "adam": "η / (√v̂ + ε)",
-    "adadelta": "η √(u + ε) / √(v + ε)",
-}
 # (trace suffix, legend text, line style); drawn thick first so the thin -g stays visible on top.
 ARROWS = (
     ("update", "update actually taken", dict(width=5)),
@@ -165,15 +160,15 @@ def _log_range(values):
 
 
 def _colour(entry):
-    """The optimizer's colour on every page (grey for a key the style does not know)."""
-    return style.OPTIMIZER_COLOURS.get(entry["key"], FALLBACK_COLOUR)
+    """The optimizer's own colour (grey where an entry has none)."""
+    return entry.get("colour") or FALLBACK_COLOUR
 
 
 def _bar_trace(entries, axis):
     """The step size along one coordinate per optimizer: solid for x, hatched for y."""
     coord, offset, shape = ("x", -0.2, "") if axis == 0 else ("y", 0.2, "/")
     sizes = [float(np.asarray(e["step_size"], np.float64).reshape(2)[axis]) for e in entries]
-    hovers = [f"<b>{e['name']}</b><br>step size along {coord}: {s:.6g}<br>{STEP_SIZE_RULES.get(e['key'], '')}"
+    hovers = [f"<b>{e['name']}</b><br>step size along {coord}: {s:.6g}<br>{e.get('step_size_rule', '')}"
               for e, s in zip(entries, sizes, strict=True)]
     shown = [s if np.isfinite(s) and s > 0 else None for s in sizes]
     return dict(type="bar", name=f"step size along {coord}", x=[i + offset for i in range(len(entries))],
@@ -224,9 +219,10 @@ def internals_figure(entries, *, step):
     """Per optimizer at update ``step``: the unit directions of -g, -velocity and the update taken
     (left) and the effective step size of each coordinate on a log axis (right).
 
-    ``entries``: one dict per optimizer with ``key``, ``name``, ``point``, ``grad``, ``velocity``
-    (None where the rule has none), ``step_size`` and ``update`` (params[k+1] - params[k]); each a
-    2-vector. Missing, zero and non-finite vectors are left out and named in the hover text.
+    ``entries``: one dict per optimizer with ``key``, ``name``, ``colour``, ``point``, ``grad``,
+    ``velocity`` (None where the rule has none), ``step_size`` (with its formula, ``step_size_rule``)
+    and ``update`` (params[k+1] - params[k]); each a 2-vector. Missing, zero and non-finite vectors
+    are left out and named in the hover text.
     """
     columns = max(1, min(len(entries), MAX_COLUMNS))
     data, labels = _legend_keys(), []

@@ -20,15 +20,7 @@ def colour_values(z, log_color):
     delta = max(1e-6, 1e-5 * (high - low))  # keeps the deepest valleys from spiking down
     return np.log10(np.maximum(z - low, 0) + delta).astype(np.float32), "log₁₀(J − min + δ)"
 
-# One colour per optimizer, the same on every page and in every legend.
-OPTIMIZER_COLOURS = {
-    "sgd": "#e4572e",
-    "momentum": "#17becf",
-    "nesterov": "#1f77b4",
-    "adagrad": "#bcbd22",
-    "rmsprop": "#9467bd",
-    "adadelta": "#8c564b",
-    "adam": "#e377c2",
-}
 # The learning-rate page's three regimes.
 REGIME_COLOURS = {"small": "#f4a261", "stable": "#2a9d8f", "large": "#d62728"}
+# The lecture's colours for the chain rule: ∂J/∂ŷ purple, ∂ŷ/∂(·) red, ∂z₁/∂w₁ blue.
+LECTURE_COLOURS = {"purple": "#7b2cbf", "red": "#d62828", "blue": "#1d4ed8"}

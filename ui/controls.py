@@ -1,9 +1,54 @@
-"""Widgets generated from the registries' specs; every value read back is validated again."""
+"""Widgets generated from the registries' specs, bound to the page's state (and so to its URL).
 
+Every value read back is checked again here: widget limits live only in the browser.
+"""
+
+import math
+
+import numpy as np
 import streamlit as st
 
 from landscapes import LANDSCAPES
-from ui.validate import clean_hyperparams, log_options, near_one_options
+from ui import state
+
+MAX_STEPS = 1000  # every run takes this many steps and pages slice: the step slider never recompiles
+_NEAR_ONE = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998,
+             0.999, 0.9995, 0.9999, 0.99995, 0.99999)
+
+
+def clean_number(value, low, high, default):
+    """``value`` as a finite float inside [low, high]; the default where it is not a number."""
+    number = state.finite(value)
+    return float(default) if number is None else min(max(number, float(low)), float(high))
+
+
+def log_options(low, high, default, per_decade=10):
+    """Log-spaced slider stops from low to high (3 significant digits), the default among them."""
+    count = int(round(math.log10(high / low) * per_decade)) + 1
+    stops = {float(f"{v:.3g}") for v in np.logspace(math.log10(low), math.log10(high), count)}
+    return sorted(stops | {float(default)})
+
+
+def near_one_options(low, high, default):
+    """Slider stops for a decay rate: coarse near 0, ever finer towards 1."""
+    return sorted({v for v in _NEAR_ONE if low <= v <= high} | {float(default)})
+
+
+def options_of(spec):
+    """The stops of a spec's slider, or None for a plain linear slider."""
+    if spec.log:
+        return log_options(spec.min, spec.max, spec.default)
+    if spec.near_one:
+        return near_one_options(spec.min, spec.max, spec.default)
+    return None
+
+
+def field_of(spec, key):
+    """The state field behind a spec's slider."""
+    options = options_of(spec)
+    if options is not None:
+        return state.stop(key, float(spec.default), options)
+    return state.number(key, float(spec.default), float(spec.min), float(spec.max))
 
 
 def format_number(value):
@@ -11,39 +56,59 @@ def format_number(value):
     return f"{value:.6g}"
 
 
-def number_widget(spec, key):
-    """One slider for a hyperparameter spec, bound to the URL so a link reproduces the view."""
-    if spec.log or spec.near_one:
-        maker = log_options if spec.log else near_one_options
-        options = maker(spec.min, spec.max, spec.default)
-        return st.select_slider(spec.label, options=options, value=float(spec.default), key=key,
-                                format_func=format_number, help=spec.help, bind="query-params")
-    step = 1.0 if spec.max - spec.min >= 50 else (spec.max - spec.min) / 100
-    return st.slider(spec.label, float(spec.min), float(spec.max), float(spec.default), step=step,
-                     key=key, help=spec.help, bind="query-params")
+def number_widget(spec, key, container=st):
+    """One slider for a hyperparameter spec; its value, checked."""
+    options = options_of(spec)
+    bound = state.bind(field_of(spec, key))
+    if options is not None:
+        value = container.select_slider(spec.label, options=options, key=bound, format_func=format_number,
+                                        help=spec.help or None)
+    else:
+        step = 1.0 if spec.max - spec.min >= 50 else (spec.max - spec.min) / 100
+        value = container.slider(spec.label, float(spec.min), float(spec.max), step=step, key=bound,
+                                 help=spec.help or None)
+    return clean_number(value, spec.min, spec.max, spec.default)
 
 
 def spec_sliders(specs, prefix):
-    """Sliders for a tuple of HyperParam specs; returns their cleaned values by name."""
-    values = {h.name: number_widget(h, f"{prefix}.{h.name}") for h in specs}
-    return clean_hyperparams(specs, values)
+    """Sliders for a tuple of HyperParam specs; their checked values by name."""
+    return {h.name: number_widget(h, f"{prefix}.{h.name}") for h in specs}
 
 
 def registry_select(label, registry, key, default):
-    """A select box over a registry's keys, showing display names, bound to the URL."""
-    # Not bind="query-params": that would put display names in the URL; the stable keys go there.
-    if key not in st.session_state:
-        wanted = st.query_params.get(key)
-        st.session_state[key] = wanted if wanted in registry else default
-    choice = st.selectbox(label, list(registry), key=key, format_func=lambda k: registry[k].name)
-    if st.query_params.get(key) != choice:  # rewriting an unchanged value races later slider updates
-        st.query_params[key] = choice
-    return choice
+    """A select box over a registry's keys, showing display names."""
+    choice = st.selectbox(label, list(registry), key=state.bind(state.choice(key, default, registry)),
+                          format_func=lambda k: registry[k].name)
+    return choice if choice in registry else default
 
 
-def landscape_select(default):
+def landscape_select(default, key="landscape"):
     """The surface select box and the surface's own sliders: (key, landscape, surface parameters)."""
-    key = registry_select("Loss surface", LANDSCAPES, "landscape", default)
-    landscape = LANDSCAPES[key]
-    values = spec_sliders(landscape.params, key)
-    return key, landscape, tuple(float(v) for v in landscape.theta(**values))
+    chosen = registry_select("Loss surface", LANDSCAPES, key, default)
+    landscape = LANDSCAPES[chosen]
+    values = spec_sliders(landscape.params, chosen)
+    return chosen, landscape, tuple(float(v) for v in landscape.theta(**values))
+
+
+def integer_slider(label, key, default, low, high, help=None):
+    """A slider over whole numbers, bound and checked."""
+    value = st.slider(label, low, high, key=state.bind(state.number(key, default, low, high, integer=True)),
+                      help=help)
+    return int(clean_number(value, low, high, default))
+
+
+def steps_slider(default):
+    """The number of steps shown (runs are computed for MAX_STEPS and sliced)."""
+    return integer_slider("Number of steps", "steps", default, 1, MAX_STEPS)
+
+
+def seed_input(label, key, default=0):
+    """A seed typed in: a whole number in 0 … 2³¹ − 1."""
+    value = st.number_input(label, 0, 2**31 - 1, step=1,
+                            key=state.bind(state.number(key, default, 0, 2**31 - 1, integer=True)))
+    return int(clean_number(value, 0, 2**31 - 1, default))
+
+
+def toggle(label, key, default=False, container=st):
+    """A switch, bound."""
+    return bool(container.toggle(label, key=state.bind(state.flag(key, default))))

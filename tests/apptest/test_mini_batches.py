@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+from ui.validate import log_options
 
 from engine import run_single
 from landscapes.data import DATA_LANDSCAPES, SIZES
@@ -17,7 +18,6 @@ from plotting.noise import MEASURED_NAME
 from tests.apptest import helpers
 from tests.apptest.helpers import assert_healthy, decode, select, widget
 from ui import minibatch_lesson as lesson
-from ui.validate import log_options
 
 PAGE = "pages/mini_batches.py"
 DEFAULTS = {"data": "linear", "n": 200, "noise": 0.5, "steps": 100, "batch": 16, "batch_seed": 0}

@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pytest
+from ui.validate import clip_to_bounds
 
 from engine import random_starts
 from landscapes import LANDSCAPES
@@ -18,7 +19,6 @@ from optimizers import OPTIMIZERS
 from tests.apptest import helpers
 from tests.apptest.helpers import assert_healthy, decode, select, widget
 from ui import race
-from ui.validate import clip_to_bounds
 
 PAGE = "pages/optimizer_race.py"
 DEFAULT_LANDSCAPE, DEFAULT_STEPS = "rosenbrock", 300

@@ -9,11 +9,11 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+from plotting.contour import MAX_FRAMES
 
 from engine import run_single, surface_grid
 from landscapes import LANDSCAPES
 from plotting import frame_steps, loss_curve, path_animation, surface_with_path
-from plotting.contour import MAX_FRAMES
 from plotting.frames import compact
 from plotting.raster import background_image, colormap, png_bytes, shaded_levels
 

@@ -3,13 +3,18 @@
 import numpy as np
 import streamlit as st
 
-from optimizers.base import HyperParam
-from plotting import path_animation
+from hyperparams import HyperParam
+from models.chain import BOUNDS
+from pages.backpropagation import lesson
+from plotting import player_figure
 from plotting.graph import graph_figure
-from ui import backprop_lesson as lesson
-from ui import compute, controls
+from ui import controls, state
 from ui.errors import friendly_errors
+from ui.player import chart, player, step_fields
 
+RATE = HyperParam("learning_rate", "learning rate η", 0.5, 1e-3, 10.0, log=True)
+
+state.begin("backpropagation")
 st.title("Backpropagation")
 st.markdown("How does a small change in one weight affect the final loss J? The network "
             "x → (w₁) → z₁ → σ → (w₂) → ŷ → J(ŷ, y) answers with the **chain rule**: multiply the "
@@ -17,22 +22,16 @@ st.markdown("How does a small change in one weight affect the final loss J? The 
             "layers. Move the numbers and watch every factor change.")
 
 columns = st.columns(5)
-with columns[0]:
-    x = lesson.number_slider("input x", "x", 1.5)
-with columns[1]:
-    y = lesson.number_slider("target y", "y", 0.3)
-with columns[2]:
-    w1 = lesson.number_slider("weight w₁", "w1", 0.5)
-with columns[3]:
-    w2 = lesson.number_slider("weight w₂", "w2", -1.2)
-with columns[4]:
-    rate = controls.number_widget(HyperParam("learning_rate", "learning rate η", 0.5, 1e-3, 10.0, log=True),
-                                  "eta")
+x = lesson.number_slider("input x", "x", 1.5, container=columns[0])
+y = lesson.number_slider("target y", "y", 0.3, container=columns[1])
+w1 = lesson.number_slider("weight w₁", "w1", 0.5, container=columns[2])
+w2 = lesson.number_slider("weight w₂", "w2", -1.2, container=columns[3])
+rate = controls.number_widget(RATE, "eta", container=columns[4])
 
 w = np.array([w1, w2], np.float32)
-nodes, derivatives, products, autodiff = compute.chain_rule(w1, w2, x, y)
+nodes, derivatives, products, autodiff = lesson.chain_rule(w1, w2, x, y)
 with friendly_errors("drawing the computational graph"):
-    st.plotly_chart(graph_figure(nodes, derivatives, w), key="graph", config={"displayModeBar": False})
+    chart(graph_figure(nodes, derivatives, w), key="graph")
 
 left, right = st.columns([3, 2])
 with left:
@@ -55,12 +54,14 @@ grads = np.array([products["dJ_dw1"], products["dJ_dw2"]], np.float32)
 lesson.step_button(w, grads, rate)
 after = w - rate * grads
 st.markdown(f"J = **{float(nodes['J']):.5g}** now; after the step W ← W − η ∂J/∂W it would be "
-            f"**{float(compute.chain_loss(float(after[0]), float(after[1]), x, y)):.5g}**.")
+            f"**{float(lesson.chain_loss(float(after[0]), float(after[1]), x, y)):.5g}**.")
 with friendly_errors("drawing the loss surface"):
-    xs, ys, z = compute.chain_grid(x, y)
-    st.plotly_chart(path_animation(xs, ys, z, np.stack([w, after]), np.stack([grads, grads]),
-                                   log_color=True, minima=(), inspect_step=0, clickable=False,
-                                   axis_titles=("w₁", "w₂")),
-                    key="surface", config={"displayModeBar": False})
-    st.caption("The loss J over the two weights for this x and y; the arrow is −∇J, the dotted line the "
-               "step. ▶ Play moves the point.")
+    xs, ys, z = lesson.chain_grid(x, y)
+    (low, high), _ = BOUNDS
+    inside = np.clip(after, low, high)  # a huge rate's step would leave the picture
+    run = dict(name="one step", colour="#e4572e", path=np.stack([w, inside]), grads=np.stack([grads, grads]),
+               loss=np.array([nodes["J"], lesson.chain_loss(float(after[0]), float(after[1]), x, y)]))
+    player(player_figure(xs, ys, z, [run], log_color=True, minima=(), axis_titles=("w₁", "w₂"), height=480),
+           key="player", fields=step_fields(0))
+    st.caption("The loss J over the two weights for this x and y; the arrow is −∇J. ▶ takes the step.")
+state.write_url()

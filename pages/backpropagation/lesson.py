@@ -1,17 +1,24 @@
 """The backpropagation lesson's read-outs: the chain rule written with this setting's numbers."""
 
+import numpy as np
 import streamlit as st
 
-from ui.validate import clean_number
+from engine import surface_grid
+from models import chain
+from plotting.style import LECTURE_COLOURS
+from ui import state
+from ui.compute import GRID_SIZE
+from ui.controls import clean_number
 
 WEIGHT_RANGE = (-3.0, 3.0)
 # The lecture colours the factors: ∂J/∂ŷ purple, ∂ŷ/∂(·) red, ∂z₁/∂w₁ blue.
-PURPLE, RED, BLUE = r"\color{#7b2cbf}", r"\color{#d62828}", r"\color{#1d4ed8}"
+PURPLE, RED, BLUE = (rf"\color{{{LECTURE_COLOURS[c]}}}" for c in ("purple", "red", "blue"))
 
 
-def number_slider(label, key, default, low=-3.0, high=3.0):
+def number_slider(label, key, default, low=-3.0, high=3.0, container=st):
     """A slider for one number of the tiny network, checked again on the server."""
-    value = st.slider(label, low, high, default, step=0.05, key=key, bind="query-params")
+    field = state.number(key, default, low, high)
+    value = container.slider(label, low, high, step=0.05, key=state.bind(field))
     return clean_number(value, low, high, default)
 
 
@@ -32,10 +39,30 @@ def chain_latex(d, c):
 def _step(w, grads, rate):
     """Button callback: move the weight sliders one gradient-descent step, inside their range."""
     for i, key in enumerate(("w1", "w2")):
-        st.session_state[key] = round(clean_number(w[i] - rate * grads[i], *WEIGHT_RANGE, w[i]), 6)
+        state.put(key, round(clean_number(w[i] - rate * grads[i], *WEIGHT_RANGE, w[i]), 6))
 
 
 def step_button(w, grads, rate):
     """The one-step button: W ← W − η ∂J/∂W applied to the two weight sliders."""
     st.button("Take one gradient-descent step: W ← W − η ∂J/∂W", on_click=_step,
               args=(tuple(w), tuple(grads), rate))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def chain_rule(w1, w2, x, y):
+    """The tiny network's nodes, local derivatives, chain-rule products and jax.grad, as numpy."""
+    nodes, local, products, autodiff = chain.explain(np.array([w1, w2], np.float32), np.float32(x),
+                                                     np.float32(y))
+    return ({k: float(v) for k, v in nodes.items()}, {k: float(v) for k, v in local.items()},
+            {k: float(v) for k, v in products.items()}, np.asarray(autodiff, np.float64))
+
+
+def chain_loss(w1, w2, x, y):
+    """J at (w1, w2) for the example (x, y)."""
+    return chain_rule(w1, w2, x, y)[0]["J"]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def chain_grid(x, y):
+    """J over (w1, w2) on a grid, for the example (x, y)."""
+    return surface_grid(chain.loss, chain.BOUNDS, (np.float32(x), np.float32(y)), GRID_SIZE)

@@ -1,0 +1,1 @@
+"""Lesson: backpropagation, the chain rule on the lecture's tiny network."""

@@ -1,0 +1,1 @@
+"""Lesson: gradient descent on a loss surface."""

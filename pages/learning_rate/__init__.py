@@ -1,0 +1,1 @@
+"""Lesson: setting the learning rate."""

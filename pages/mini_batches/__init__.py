@@ -1,0 +1,1 @@
+"""Lesson: mini-batches and gradient noise."""

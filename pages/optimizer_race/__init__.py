@@ -1,0 +1,1 @@
+"""Lesson: adaptive learning rates, as a race of the optimizers."""

@@ -1,0 +1,74 @@
+"""Lesson: adaptive learning rates, as a race of the optimizers from the same start."""
+
+from functools import partial
+
+import streamlit as st
+
+from optimizers import OPTIMIZERS
+from pages.optimizer_race import lesson
+from plotting import internals_figure, losses_figure, player_figure
+from ui import compute, controls, panels, state
+from ui.errors import friendly_errors
+from ui.player import chart, linked_chart, player, shown_step, step_fields
+from ui.start import start_controls, take_click
+
+state.begin("optimizer_race")
+st.title("Optimizer race")
+st.markdown("Idea 2 of the lecture: *do something smarter*. Adaptive optimizers change their step "
+            "size as they go, per weight, from the gradients they have seen. Here they all start from "
+            "the same point on the same surface; watch who turns the corners, who overshoots, who stalls.")
+
+with st.sidebar:
+    landscape_key, landscape, theta = controls.landscape_select("rosenbrock")
+    chosen = lesson.chosen_optimizers()
+    steps = controls.steps_slider(300)
+    start = start_controls(landscape)
+    settings = lesson.settings(chosen)
+
+if not chosen:
+    st.warning("Pick at least one optimizer in the sidebar.")
+    state.write_url()
+    st.stop()
+
+race = lesson.Race(landscape_key, theta, tuple(start), steps)
+st.button("Fair comparison: tune each learning rate", icon=":material/balance:", on_click=lesson.tune,
+          args=(race, chosen, settings))
+lesson.tuned_note(race)
+
+trajectories, runs = {}, {}
+for key in chosen:
+    trajectories[key] = compute.trajectory(landscape_key, theta, key, settings[key], start)
+    runs[key] = compute.shown(trajectories[key], steps)
+last = max(run.last for run in runs.values())
+
+xs, ys, z = compute.grid(landscape_key, theta)
+step = 0
+with friendly_errors("drawing the race"):
+    paths = [dict(name=OPTIMIZERS[key].name, colour=OPTIMIZERS[key].colour, path=run.path)
+             for key, run in runs.items()]
+    figure = player_figure(xs, ys, z, paths, log_color=landscape.log_color, minima=landscape.minima,
+                           clickable=True, tail=40, height=600)
+    step, _ = player(figure, key="player", fields=step_fields(0), on_click=partial(take_click, landscape))
+k = shown_step(step, last)
+
+with friendly_errors("drawing the loss curves"):
+    log_y = controls.toggle("Logarithmic loss axis", "log_loss", default=True)
+    series = [dict(name=OPTIMIZERS[key].name, colour=OPTIMIZERS[key].colour, loss=run.loss,
+                   diverged_at=run.diverged_at) for key, run in runs.items()]
+    linked_chart(losses_figure(series, min_value=landscape.min_value, log_y=log_y), key="losses",
+                 player_key="player", last=last)
+    st.dataframe(lesson.results_table(runs, landscape), hide_index=True)
+
+st.subheader(f"Inside the optimizers at step {k}")
+st.caption("Left: the direction of −∇J (thin), of the velocity where there is one (dashed) and of the "
+           "step actually taken (thick). Right: the step size each optimizer gives each coordinate. "
+           "Pause the race, or step it with ◀ / ▶, to look inside at another step.")
+with friendly_errors("looking inside the optimizers"):
+    entries = lesson.internals_entries(runs, trajectories, settings, k)
+    chart(internals_figure(entries, step=k), key="internals")
+
+st.subheader("The rules")
+for tab, key in zip(st.tabs([OPTIMIZERS[key].name for key in chosen]), chosen, strict=True):
+    with tab:
+        panels.rule_and_code(OPTIMIZERS[key])
+state.write_url()

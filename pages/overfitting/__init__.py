@@ -1,0 +1,1 @@
+"""Lesson: overfitting and regularization."""

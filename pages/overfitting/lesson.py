@@ -1,0 +1,137 @@
+"""The overfitting lesson's controls, presets and read-outs."""
+
+from typing import NamedTuple
+
+import streamlit as st
+
+from engine.boundary import training_boundaries
+from engine.training import train
+from models import datasets
+from models.datasets import NAMES
+from ui import controls, state
+from ui.controls import clean_number
+
+POINTS = (50, 100, 200, 500)
+WIDTHS = (2, 4, 8, 16, 32)
+STEPS = (500, 1000, 2000)
+L2_STOPS = (0.0, 0.0001, 0.00025, 0.0005, 0.001, 0.0015, 0.0025, 0.005, 0.01)
+VALIDATION_FRACTION = 0.5
+NO_STOP = 10**6  # the patience used when early stopping is off
+OVERFIT = dict(dataset="circle", points=100, noise=0.25, depth=3, width=32, activation="relu", lr=0.02,
+               batch=25, train_steps=2000, dropout=0.0, l2=0.0, early=False, compare=False)
+PRESETS = {
+    "underfit": ("Underfitting: too small a model", dict(OVERFIT, dataset="spiral", points=200, noise=0.05,
+                                                       depth=1, width=2, activation="tanh", batch=32)),
+    "overfit": ("Overfitting: big model, few noisy points", OVERFIT),
+    "dropout": ("Rescue by dropout", dict(OVERFIT, dropout=0.5, compare=True)),
+    "l2": ("Rescue by L2", dict(OVERFIT, lr=0.01, l2=0.0025, compare=True)),
+    "early": ("Rescue by early stopping", dict(OVERFIT, early=True, patience=10, compare=True)),
+}
+
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+
+
+def apply_preset(name):
+    """Button callback: set every control the preset names."""
+    for key, value in PRESETS[name][1].items():
+        state.put(key, value)
+    state.new_view()
+
+
+def _select(label, options, key, default):
+    """A select box over plain options, bound."""
+    choice = st.selectbox(label, options, key=state.bind(state.choice(key, default, options)))
+    return choice if choice in options else default
+
+
+def _stops(label, options, key, default, format_func=str):
+    """A select slider over fixed stops, bound."""
+    value = st.select_slider(label, options, key=state.bind(state.stop(key, default, options)),
+                             format_func=format_func)
+    return value if value in options else default
+
+
+def _slider(label, key, default, low, high, step):
+    """A float slider, bound and checked."""
+    value = st.slider(label, low, high, step=step, key=state.bind(state.number(key, default, low, high)))
+    return clean_number(value, low, high, default)
+
+
+def controls_model():
+    """The data and the network, read from the sidebar and checked again here."""
+    s = dict(dataset=_select("Data set", NAMES, "dataset", "circle"),
+             points=_stops("Number of points", POINTS, "points", 100),
+             noise=_slider("Noise", "noise", 0.25, 0.0, 0.5, 0.01),
+             seed=controls.seed_input("Data seed", "data_seed"))
+    s["depth"] = controls.integer_slider("Hidden layers", "depth", 3, 1, 6)
+    s["width"] = _stops("Units per layer", WIDTHS, "width", 32)
+    s["activation"] = _select("Activation", ACTIVATIONS, "activation", "relu")
+    return s
+
+
+def controls_training(n_train):
+    """Optimizer and regularization settings (Adam), checked again here."""
+    s = dict(lr=_stops("Learning rate η (Adam)", LEARNING_RATES, "lr", 0.02))
+    batch_key = state.bind(state.number("batch", min(25, n_train), 1, n_train, integer=True))
+    if int(st.session_state[batch_key]) > n_train:
+        st.session_state[batch_key] = n_train
+    s["batch"] = int(clean_number(st.slider("Batch size", 1, n_train, key=batch_key), 1, n_train,
+                                  min(25, n_train)))
+    s["steps"] = _stops("Training steps", STEPS, "train_steps", 2000)
+    s["dropout"] = _slider("Dropout rate p", "dropout", 0.0, 0.0, 0.8, 0.05)
+    s["l2"] = _stops("L2 strength λ", L2_STOPS, "l2", 0.0, format_func=lambda v: f"{v:g}")
+    early = controls.toggle("Early stopping", "early")
+    patience = controls.integer_slider("Patience (evaluations of 20 steps)", "patience", 10, 1, 50)
+    s["patience"] = patience if early else NO_STOP
+    return s
+
+
+class Trained(NamedTuple):
+    """A training run: its history, the decision boundary at each snapshot, and its data."""
+
+    history: object
+    boundary: tuple  # (xs, ys, probabilities per snapshot, the model kept last)
+    train_set: tuple
+    val_set: tuple
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def training(settings):
+    """Train the MLP that ``settings`` ({name: value}) describes; history and boundaries."""
+    s = settings
+    x, y = datasets.make(s["dataset"], s["seed"], s["points"], s["noise"])
+    train_set, val_set = datasets.split(x, y, s["validation_fraction"], s["seed"])
+    sizes = (2, *([s["width"]] * s["depth"]), 1)
+    history = train(sizes, s["activation"], "adam", {"learning_rate": s["lr"]}, train_set, val_set,
+                    steps=s["steps"], batch_size=s["batch"], seed=s["seed"], dropout_rate=s["dropout"],
+                    l2=s["l2"], patience=s["patience"], eval_every=20, snapshots=21)
+    return Trained(history, training_boundaries(history, s["activation"]), train_set, val_set)
+
+
+def curve(name, colour, history):
+    """One run's training and validation losses, best and stopping steps, for the loss chart."""
+    return dict(name=name, colour=colour, eval_steps=history.eval_steps, train_loss=history.train_loss,
+                val_loss=history.val_loss, best_step=history.best_step,
+                stopped_at=history.stopped_at if history.stopped_at >= 0 else None)
+
+
+def without_regularizer(settings):
+    """The same run with dropout, L2 and early stopping all switched off."""
+    return dict(settings, dropout=0.0, l2=0.0, patience=NO_STOP)
+
+
+def verdict(history):
+    """Accuracies, the best validation loss and what happened at the end, in one sentence."""
+    gap = float(history.val_loss[-1] - history.val_loss.min())
+    text = (f"training accuracy {history.train_accuracy[-1]:.0%}, validation accuracy "
+            f"{history.val_accuracy[-1]:.0%}; validation loss {history.val_loss[-1]:.3f} at the end, "
+            f"{history.val_loss.min():.3f} at its best (step {history.best_step})")
+    if history.stopped_at >= 0:
+        kept = float(history.val_loss[list(history.eval_steps).index(history.best_step)])
+        text += (f"; early stopping stops at step {history.stopped_at} and keeps the "
+                 f"step-{history.best_step} model (validation loss {kept:.3f})")
+    elif gap > 0.1:
+        text += f": the validation loss rose by {gap:.2f} while the training loss fell — overfitting"
+    return text + "."

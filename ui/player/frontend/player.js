@@ -1,0 +1,298 @@
+// The path player: paths drawn over a surface and animated in the browser from the paths alone.
+//
+// Python sends the figure once per change of the runs (layout, static traces, and for each run its
+// points as base64 float32 with the look of its four traces: whole path, trail, current point,
+// -grad arrow). Play, the step buttons and the scrubber run here, with no round trip; the step is
+// sent back to Streamlit when it settles, so the rest of the page can follow it.
+"use strict";
+
+// Streamlit's component protocol (components v1), written out: ready, render, value, height.
+function send(type, data) {
+  window.parent.postMessage(Object.assign({isStreamlitMessage: true, type: type}, data), "*");
+}
+
+// The step on screen, shared with the page's other charts (same-origin frames of one page): a chart
+// linked to a player moves its step marker as the player moves, with no round trip.
+function sharedSteps() {
+  try { return window.parent.__playerSteps || (window.parent.__playerSteps = {}); } catch (e) { return {}; }
+}
+
+function broadcast(group, step) {
+  if (!group) return;
+  sharedSteps()[group] = step;
+  try { window.parent.dispatchEvent(new CustomEvent("player-step", {detail: {group: group, step: step}})); }
+  catch (e) { /* a page without a parent frame: nothing to tell */ }
+}
+
+const $ = id => document.getElementById(id);
+const plot = $("plot"), scrub = $("scrub"), label = $("label"), whole = $("whole"), readout = $("readout");
+const CONFIG = {displayModeBar: false, responsive: true, doubleClick: false, scrollZoom: false};
+const FRAME_MS = 70;
+const PLAY_FRAMES = 120;  // a run of any length plays in about PLAY_FRAMES frames (8 s)
+
+const state = {
+  figure: null, runs: [], last: 0, step: 0, playing: false, timer: null, reset: null,
+  click: null, clickSeq: 0, sent: null, reportTimer: null, hover: null,
+};
+
+function decode(text) {
+  // base64 of little-endian float32 values -> Float32Array
+  if (!text) return null;
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Float32Array(bytes.buffer);
+}
+
+function split(flat) {
+  // interleaved x0, y0, x1, y1, ... -> [xs, ys]
+  const n = flat.length / 2, xs = new Float32Array(n), ys = new Float32Array(n);
+  for (let i = 0; i < n; i++) { xs[i] = flat[2 * i]; ys[i] = flat[2 * i + 1]; }
+  return [xs, ys];
+}
+
+function prepare(run) {
+  const [xs, ys] = split(decode(run.path));
+  const tips = run.tips ? split(decode(run.tips)) : null;
+  return {xs: xs, ys: ys, tips: tips, loss: decode(run.loss), last: xs.length - 1, styles: run.styles};
+}
+
+function wholeShown() {
+  return whole.checked || (!state.playing && state.step >= state.last);
+}
+
+function movingData(run, step) {
+  const k = Math.min(step, run.last);
+  const tail = state.figure.tail;
+  const first = tail ? Math.max(0, k - tail) : 0;
+  const point = {x: [run.xs[k]], y: [run.ys[k]]};
+  let arrow = {x: [], y: []};
+  if (run.tips && (run.tips[0][k] !== run.xs[k] || run.tips[1][k] !== run.ys[k])) {
+    arrow = {x: [run.xs[k], run.tips[0][k]], y: [run.ys[k], run.tips[1][k]]};
+  }
+  return [{x: run.xs, y: run.ys, visible: wholeShown()},
+          {x: run.xs.subarray(first, k + 1), y: run.ys.subarray(first, k + 1)}, point, arrow];
+}
+
+function traces(step) {
+  const out = state.figure.static.slice();
+  for (const run of state.runs) {
+    const data = movingData(run, step);
+    run.styles.forEach((style, i) => out.push(Object.assign({}, style, data[i])));
+  }
+  return out;
+}
+
+function number(value) {
+  return Number.isFinite(value) ? Number(value.toPrecision(4)).toString() : String(value);
+}
+
+function showControls() {
+  scrub.max = String(state.last);
+  scrub.value = String(state.step);
+  let text = `step ${state.step} of ${state.last}`;
+  const run = state.runs.length === 1 ? state.runs[0] : null;
+  if (run && run.loss) text += ` · J = ${number(run.loss[Math.min(state.step, run.last)])}`;
+  label.textContent = text;
+  $("play-text").textContent = state.playing ? "Pause" : "Play";
+  $("play").setAttribute("aria-label", state.playing ? "Pause" : "Play");
+}
+
+function draw() {
+  if (!state.figure) return;
+  Plotly.react(plot, traces(state.step), state.figure.layout, CONFIG);
+  showControls();
+  broadcast(state.group, state.step);
+}
+
+function report(now) {
+  // Send the step (and a click, the whole-path switch) once it has settled.
+  clearTimeout(state.reportTimer);
+  const value = {step: state.step, whole: whole.checked, click: state.click, click_seq: state.clickSeq,
+                 reset: state.reset};
+  const key = JSON.stringify(value);
+  const go = () => {
+    if (key === state.sent) return;
+    state.sent = key;
+    send("streamlit:setComponentValue", {value: value, dataType: "json"});
+  };
+  if (now) go(); else state.reportTimer = setTimeout(go, 300);
+}
+
+function setStep(step, now) {
+  state.step = Math.max(0, Math.min(state.last, Math.round(step)));
+  draw();
+  report(now);
+}
+
+function pause() {
+  clearInterval(state.timer);
+  state.playing = false;
+  document.body.classList.remove("playing");
+  draw();
+  report(true);
+}
+
+function play() {
+  if (state.step >= state.last) state.step = 0;
+  state.playing = true;
+  document.body.classList.add("playing");
+  const stride = Math.max(1, Math.ceil(state.last / PLAY_FRAMES));
+  clearInterval(state.timer);
+  state.timer = setInterval(() => {
+    state.step = Math.min(state.step + stride, state.last);
+    if (state.step >= state.last) pause(); else draw();
+  }, FRAME_MS);
+  draw();
+}
+
+function dataPoint(event) {
+  // The data coordinates under the mouse, and the panel, or null outside every panel.
+  const full = plot._fullLayout;
+  if (!full || !full._plots) return null;
+  const box = plot.getBoundingClientRect();
+  for (const id of Object.keys(full._plots)) {
+    const xa = full._plots[id].xaxis, ya = full._plots[id].yaxis;
+    const px = event.clientX - box.left - xa._offset, py = event.clientY - box.top - ya._offset;
+    if (px >= 0 && py >= 0 && px <= xa._length && py <= ya._length) {
+      return {x: xa.p2l(px), y: ya.p2l(py), panel: id};
+    }
+  }
+  return null;
+}
+
+function heightAt(x, y) {
+  const grid = state.hover;
+  if (!grid) return null;
+  const i = Math.round((x - grid.x0) / (grid.x1 - grid.x0) * (grid.nx - 1));
+  const j = Math.round((y - grid.y0) / (grid.y1 - grid.y0) * (grid.ny - 1));
+  if (i < 0 || j < 0 || i >= grid.nx || j >= grid.ny) return null;
+  return grid.z[j * grid.nx + i];
+}
+
+function onRender(args) {
+  if (args.mode === "chart") { renderChart(args); return; }
+  const figure = args.figure;
+  state.group = args.group;
+  const atEnd = state.figure !== null && state.step >= state.last;
+  state.figure = figure;
+  state.runs = figure.runs.map(prepare);
+  state.last = Math.max(0, ...state.runs.map(run => run.last));
+  state.hover = figure.hover ? Object.assign({}, figure.hover, {z: decode(figure.hover.z)}) : null;
+  document.body.classList.toggle("big", !!args.big);
+  if (args.reset !== state.reset) {
+    // A new view asked for by the page (a first render, a preset, a link): take its step.
+    state.reset = args.reset;
+    state.step = args.step < 0 ? state.last : args.step;
+    whole.checked = !!args.whole;
+    state.sent = JSON.stringify({step: state.step, whole: whole.checked, click: state.click,
+                                 click_seq: state.clickSeq, reset: state.reset});
+  } else if (atEnd) {
+    state.step = state.last;  // at the end of the old run: stay at the end of the new one
+  }
+  state.step = Math.max(0, Math.min(state.step, state.last));
+  draw();
+  send("streamlit:setFrameHeight", {height: document.documentElement.scrollHeight});
+}
+
+$("back").addEventListener("click", () => { if (state.playing) pause(); setStep(state.step - 1, false); });
+$("next").addEventListener("click", () => { if (state.playing) pause(); setStep(state.step + 1, false); });
+$("play").addEventListener("click", () => (state.playing ? pause() : play()));
+scrub.addEventListener("input", () => { if (state.playing) pause(); setStep(Number(scrub.value), false); });
+scrub.addEventListener("change", () => report(true));
+whole.addEventListener("change", () => { draw(); report(true); });
+document.addEventListener("keydown", event => {
+  if (event.target === scrub || !state.figure) return;
+  const moves = {ArrowLeft: -1, ArrowRight: 1};
+  if (event.key in moves) {
+    event.preventDefault();
+    if (state.playing) pause();
+    setStep(state.step + moves[event.key], false);
+  } else if (event.key === " " && event.target.tagName !== "BUTTON") {
+    event.preventDefault();
+    state.playing ? pause() : play();
+  }
+});
+plot.addEventListener("mousemove", event => {
+  const point = state.figure && dataPoint(event);
+  if (!point) { readout.innerHTML = "&nbsp;"; return; }
+  const z = heightAt(point.x, point.y);
+  let text = `x = ${number(point.x)}, y = ${number(point.y)}`;
+  if (z !== null) text += `, J = ${number(z)}`;
+  if (state.figure.clickable) text += " · click to start here";
+  readout.textContent = text;
+});
+plot.addEventListener("click", event => {
+  const point = state.figure && state.figure.clickable && dataPoint(event);
+  if (!point) return;
+  state.click = [Number(point.x.toPrecision(5)), Number(point.y.toPrecision(5))];
+  state.clickSeq += 1;
+  report(true);
+});
+// A chart linked to a player: a figure from Python, and a dashed line at the player's step.
+const chart = {figure: null, group: null, axes: [], shown: null};
+
+function markerShapes(step) {
+  return chart.axes.map(axis => ({type: "line", xref: axis, yref: `${axis.replace("x", "y")} domain`, x0: step,
+                                  x1: step, y0: 0, y1: 1, line: {color: "#6b7280", dash: "dash", width: 1.5}}));
+}
+
+function markerLabels(step) {
+  return chart.axes.map(axis => ({xref: axis, yref: `${axis.replace("x", "y")} domain`, x: step, y: 1,
+                                  yanchor: "top", xanchor: "left", xshift: 4, showarrow: false, text: `step ${step}`,
+                                  font: {color: "#4b5563", size: 12}}));
+}
+
+function drawChart(step) {
+  const layout = Object.assign({}, chart.figure.layout);
+  if (chart.axes.length) {
+    layout.shapes = (layout.shapes || []).concat(markerShapes(step));
+    layout.annotations = (layout.annotations || []).concat(markerLabels(step));
+  }
+  chart.shown = step;
+  Plotly.react(plot, {data: chart.figure.data, layout: layout, frames: chart.figure.frames || [],
+                      config: CONFIG});
+}
+
+function moveMarker(step) {
+  // Only the marker moves: a relayout of a few shapes, cheap enough for every frame of Play.
+  const shapes = (chart.figure.layout.shapes || []).length;
+  const notes = (chart.figure.layout.annotations || []).length;
+  const update = {};
+  chart.axes.forEach((axis, i) => {
+    update[`shapes[${shapes + i}].x0`] = step;
+    update[`shapes[${shapes + i}].x1`] = step;
+    update[`annotations[${notes + i}].x`] = step;
+    update[`annotations[${notes + i}].text`] = `step ${step}`;
+  });
+  chart.shown = step;
+  Plotly.relayout(plot, update);
+}
+
+function renderChart(args) {
+  document.body.classList.add("chart");
+  chart.figure = args.figure;
+  chart.group = args.group;
+  chart.axes = args.axes || [];
+  const step = sharedSteps()[chart.group];
+  drawChart(Number.isInteger(step) ? step : args.step);
+  send("streamlit:setFrameHeight", {height: document.documentElement.scrollHeight});
+}
+
+try {
+  window.parent.addEventListener("player-step", event => {
+    if (chart.figure && chart.axes.length && event.detail.group === chart.group
+        && event.detail.step !== chart.shown) {
+      moveMarker(event.detail.step);
+    }
+  });
+} catch (e) { /* no parent frame */ }
+
+window.addEventListener("message", event => {
+  if (event.data && event.data.type === "streamlit:render") {
+    try { onRender(event.data.args); } catch (error) { readout.textContent = `Could not draw: ${error}`; }
+  }
+});
+new ResizeObserver(() => send("streamlit:setFrameHeight", {height: document.documentElement.scrollHeight}))
+  .observe(document.body);
+send("streamlit:componentReady", {apiVersion: 1});

@@ -103,19 +103,23 @@ def _metrics(params, activation, data_train, data_val):
             acc(params, *data_val))
 
 
-def _make_step(optimizer_key, activation, steps, num, data_train, orders, dropout_key, box):
-    """The update for global step k: a masked mini-batch gradient step, frozen at divergence or k ≥ steps."""
+def _make_step(optimizer_key, activation, steps, num, data_train, orders, box):
+    """The update for global step k: a masked mini-batch gradient step, frozen at divergence or k ≥ steps.
+
+    ``uniforms`` (or None: no dropout) are step k's dropout draws, one array per hidden layer.
+    """
     spec = OPTIMIZERS[optimizer_key]
     x, y = data_train
 
-    def objective(params, weights, key):
+    def objective(params, weights, uniforms):
         return mlp.bce_loss(params, x, y, activation=activation, dropout_rate=num["dropout_rate"],
-                            key=key, l2=num["l2"], weights=weights)
+                            uniforms=uniforms, l2=num["l2"], weights=weights)
 
-    def step(carry, k):
+    def step(carry, k_and_uniforms):
         params, state, diverged_at = carry
-        key = jax.random.fold_in(dropout_key, k)
-        loss, grads = jax.value_and_grad(objective)(params, batch_weights(orders, k, num["batch_size"]), key)
+        k, uniforms = k_and_uniforms
+        weights = batch_weights(orders, k, num["batch_size"])
+        loss, grads = jax.value_and_grad(objective)(params, weights, uniforms)
         updates, new_state = spec.make(**num["hyperparams"]).update(grads, state, params)
         new_params = apply_updates(params, updates)
         alive = (diverged_at == NEVER) & (k < steps)
@@ -142,15 +146,24 @@ def _observe(carry, params, k, metrics, num):
     return es, best, _snapshot(snaps, snapshot_steps, k, params), snapshot_steps
 
 
+def _dropout_draws(key, start, eval_every, n, sizes):
+    """A block's dropout draws: uniforms for every step and hidden layer, in one call per layer
+    (drawing them step by step made training three times slower)."""
+    block_key = jax.random.fold_in(key, start)
+    return [jax.random.uniform(jax.random.fold_in(block_key, i), (eval_every, n, width))
+            for i, width in enumerate(sizes[1:-1])]
+
+
 @partial(jax.jit, static_argnames=("sizes", "activation", "optimizer_key", "steps", "eval_every",
-                                   "snapshot_steps", "init"))
-def _train(sizes, activation, optimizer_key, steps, eval_every, snapshot_steps, init, num,
+                                   "snapshot_steps", "init", "with_dropout"))
+def _train(sizes, activation, optimizer_key, steps, eval_every, snapshot_steps, init, with_dropout, num,
            data_train, data_val, seed):
     """The jitted core: blocks of ``eval_every`` steps (the last one masked past ``steps``)."""
     init_key, order_key, dropout_key = jax.random.split(jax.random.PRNGKey(seed), 3)
     params = mlp.init_params(init_key, sizes, init, num["sigma"])
-    orders = epoch_orders(order_key, data_train[1].shape[0])
-    step = _make_step(optimizer_key, activation, steps, num, data_train, orders, dropout_key, num["box"])
+    n = data_train[1].shape[0]
+    orders = epoch_orders(order_key, n)
+    step = _make_step(optimizer_key, activation, steps, num, data_train, orders, num["box"])
     snap_steps = jnp.asarray(snapshot_steps, jnp.int32)
     snaps = jax.tree.map(lambda p: jnp.broadcast_to(p, (len(snapshot_steps), *p.shape)), params)
     state = OPTIMIZERS[optimizer_key].make(**num["hyperparams"]).init(params)
@@ -159,7 +172,8 @@ def _train(sizes, activation, optimizer_key, steps, eval_every, snapshot_steps, 
         (params, state, diverged_at), watch = carry
         metrics = _metrics(params, activation, data_train, data_val)
         watch = _observe(watch, params, start, metrics, num)
-        inner, _ = jax.lax.scan(step, (params, state, diverged_at), start + jnp.arange(eval_every))
+        draws = _dropout_draws(dropout_key, start, eval_every, n, sizes) if with_dropout else None
+        inner, _ = jax.lax.scan(step, (params, state, diverged_at), (start + jnp.arange(eval_every), draws))
         return (inner, watch), metrics
 
     blocks = -(-steps // eval_every)
@@ -201,7 +215,8 @@ def train(sizes, activation, optimizer_key, hyperparams, data_train, data_val, *
            "l2": f32(l2), "sigma": f32(sigma), "patience": np.int32(patience), "min_delta": f32(min_delta),
            "box": f32(box)}
     out = _train(tuple(int(s) for s in sizes), activation, optimizer_key, steps, eval_every,
-                 snapshot_steps_for(steps, snapshots), init, num, data_train, data_val, np.int32(seed))
+                 snapshot_steps_for(steps, snapshots), init, float(dropout_rate) > 0, num, data_train,
+                 data_val, np.int32(seed))
     out = jax.tree.map(np.asarray, out)
     (eval_steps, train_loss, val_loss, train_acc, val_acc, snap_steps, snaps, best_step, best,
      stopped_at, diverged_at) = out

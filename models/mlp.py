@@ -46,17 +46,26 @@ def dropout(key, h, rate):
     return jnp.where(keep, h / (1.0 - rate), 0.0)
 
 
-def forward(params, x, *, activation, dropout_rate=0.0, key=None):
+def dropout_from(uniforms, h, rate):
+    """Inverted dropout with uniforms in [0, 1) drawn ahead: kept where u < 1 − rate (probability
+    1 − rate), scaled by 1/(1 − rate)."""
+    return jnp.where(uniforms < 1.0 - rate, h / (1.0 - rate), 0.0)
+
+
+def forward(params, x, *, activation, dropout_rate=0.0, key=None, uniforms=None):
     """Logits z for inputs x (..., d_in): hidden layers with ``activation``, a linear output unit.
 
-    Dropout on the hidden activations only when ``key`` is given (training); without a key the
-    network is deterministic (evaluation).
+    Dropout on the hidden activations only when ``key`` (or ``uniforms``, one array per hidden
+    layer shaped like its activations) is given: training; without them the network is
+    deterministic (evaluation).
     """
     act = ACTIVATIONS[activation]
     h = x
     for i, (w, b) in enumerate(params[:-1]):
         h = act(h @ w + b)
-        if key is not None:
+        if uniforms is not None:
+            h = dropout_from(uniforms[i], h, dropout_rate)
+        elif key is not None:
             h = dropout(jax.random.fold_in(key, i), h, dropout_rate)
     w, b = params[-1]
     return (h @ w + b)[..., 0]
@@ -67,9 +76,10 @@ def l2_penalty(params):
     return sum(jnp.sum(w**2) for w, _ in params)
 
 
-def bce_loss(params, x, y, *, activation, dropout_rate=0.0, key=None, l2=0.0, weights=None):
+def bce_loss(params, x, y, *, activation, dropout_rate=0.0, key=None, uniforms=None, l2=0.0, weights=None):
     """Mean binary cross-entropy (or Σ weights_i L_i when ``weights`` is given) plus l2 · Σ‖W‖²."""
-    losses = bce_from_logits(forward(params, x, activation=activation, dropout_rate=dropout_rate, key=key), y)
+    z = forward(params, x, activation=activation, dropout_rate=dropout_rate, key=key, uniforms=uniforms)
+    losses = bce_from_logits(z, y)
     data = jnp.mean(losses) if weights is None else jnp.sum(weights * losses)
     return data + l2 * l2_penalty(params)
 

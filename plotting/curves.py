@@ -3,7 +3,7 @@
 import numpy as np
 
 from plotting import style
-from plotting.frames import DictFigure
+from plotting.frames import DictFigure, typed
 
 
 def loss_curve(loss, *, diverged_at=None, min_value=None, log_y=False, colour=style.PATH_COLOUR):
@@ -17,16 +17,16 @@ def loss_curve(loss, *, diverged_at=None, min_value=None, log_y=False, colour=st
         floor = min_value if min_value is not None else float(np.min(loss))
         values = np.maximum(values - floor, 1e-12)
         label = "J − J*" if min_value is not None else "J − min J"
-    values = [float(f"{v:.6g}") for v in values]
-    data = [dict(type="scatter", x=steps.tolist(), y=values, mode="lines", name=label,
+    data = [dict(type="scatter", x0=0, dx=1, y=typed(values), mode="lines", name=label,
                  line=dict(color=colour, width=3))]
     if diverged_at is not None:
-        data.append(dict(type="scatter", x=[int(steps[-1])], y=[values[-1]], mode="markers",
+        data.append(dict(type="scatter", x=[int(steps[-1])], y=[float(values[-1])], mode="markers",
                          name=f"diverged at step {diverged_at}",
                          marker=dict(symbol="x", size=14, color=style.DIVERGED_COLOUR)))
-    layout = dict(height=360, font=style.FONT, margin=dict(l=10, r=10, t=30, b=10),
-                  xaxis=dict(title=dict(text="step"), automargin=True),
-                  yaxis=dict(title=dict(text=label), type="log" if log_y else "linear", automargin=True),
+    layout = dict(height=360, font=style.FONT, margin=dict(l=74, r=10, t=30, b=52),
+                  xaxis=dict(title=dict(text="step")),
+                  yaxis=dict(title=dict(text=label), type="log" if log_y else "linear",
+                             exponentformat="power"),
                   legend=dict(orientation="h", x=0, y=1.12), uirevision="loss")
     return DictFigure(dict(data=data, layout=layout))
 
@@ -39,18 +39,18 @@ def losses_figure(series, *, min_value=None, log_y=False):
         values = np.asarray(run["loss"], np.float64)
         if log_y:
             values = np.maximum(values - floor, 1e-12)
-        values = [float(f"{v:.6g}") for v in values]
-        data.append(dict(type="scatter", x=list(range(len(values))), y=values, mode="lines",
+        data.append(dict(type="scatter", x0=0, dx=1, y=typed(values), mode="lines",
                          name=run["name"], line=dict(color=run["colour"], width=2.5),
                          legendgroup=run["name"]))
         if run.get("diverged_at") is not None:
-            data.append(dict(type="scatter", x=[len(values) - 1], y=[values[-1]], mode="markers",
+            data.append(dict(type="scatter", x=[len(values) - 1], y=[float(values[-1])], mode="markers",
                              name=f"{run['name']} diverged at step {run['diverged_at']}",
                              showlegend=False, legendgroup=run["name"],
                              marker=dict(symbol="x", size=13, color=run["colour"])))
     label = ("J − J*" if min_value is not None else "J − min J") if log_y else "loss J"
-    layout = dict(height=380, font=style.FONT, margin=dict(l=10, r=10, t=30, b=10),
-                  xaxis=dict(title=dict(text="step"), automargin=True),
-                  yaxis=dict(title=dict(text=label), type="log" if log_y else "linear", automargin=True),
+    layout = dict(height=380, font=style.FONT, margin=dict(l=74, r=10, t=30, b=52),
+                  xaxis=dict(title=dict(text="step")),
+                  yaxis=dict(title=dict(text=label), type="log" if log_y else "linear",
+                             exponentformat="power"),
                   legend=dict(orientation="h", y=1.08, yanchor="bottom"), uirevision="losses")
     return DictFigure(dict(data=data, layout=layout))

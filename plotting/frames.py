@@ -7,6 +7,8 @@ are JSON-ready dicts already; ``DictFigure`` returns that dict from ``to_dict``,
 passing ``to_dict()`` to ``go.Figure``.
 """
 
+import base64
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -25,6 +27,13 @@ class DictFigure(go.Figure):
     def trace(self, name):
         """The trace dict with this legend name (for tests and readers)."""
         return next(t for t in self._figure_dict["data"] if t.get("name") == name)
+
+
+def typed(values):
+    """Numbers as Plotly's typed array (base64 float32): about half the JSON of six-digit numbers, and
+    exactly the engine's float32 values. NaN stays NaN (a gap in a line)."""
+    data = np.ascontiguousarray(np.asarray(values, np.float64).astype("<f4"))
+    return dict(dtype="f4", bdata=base64.b64encode(data.tobytes()).decode("ascii"))
 
 
 def rounded(values, span):

@@ -9,7 +9,7 @@ gradients: 1/√B noise that vanishes at B = n, where g_B = ∇J.
 import numpy as np
 
 from plotting import style
-from plotting.frames import DictFigure, rounded
+from plotting.frames import DictFigure, rounded, typed
 
 CLOUD_NAME, MEAN_NAME = "mini-batch estimates g_B", "mean of the estimates"
 GRADIENT_NAME, ELLIPSE_NAME = "full-batch gradient ∇J", "2σ covariance ellipse"
@@ -236,15 +236,14 @@ def _cost_traces(run, log_y):
     loss = np.asarray(run["loss"], np.float64)
     if log_y:
         loss = np.where(loss > 0, loss, np.nan)
-    steps = np.arange(loss.size)
     per_step = int(run["examples_per_step"])
-    common = dict(type="scatter", y=_sig(loss), mode="lines", legendgroup=run["name"],
-                  line=dict(color=run["colour"], width=2.5), customdata=steps.tolist())
-    left = dict(common, x=steps.tolist(), name=run["name"], xaxis="x", yaxis="y",
+    common = dict(type="scatter", y=typed(loss), mode="lines", legendgroup=run["name"],
+                  line=dict(color=run["colour"], width=2.5))
+    left = dict(common, x0=0, dx=1, name=run["name"], xaxis="x", yaxis="y",
                 hovertemplate="step %{x}<br>J = %{y:.4g}<extra>%{fullData.name}</extra>")
-    right = dict(common, x=(steps * per_step).tolist(), name=run["name"], showlegend=False, xaxis="x2",
+    right = dict(common, x0=0, dx=per_step, name=run["name"], showlegend=False, xaxis="x2",
                  line=dict(common["line"], shape="hv"),
-                 yaxis="y2", hovertemplate=f"%{{x:,}} examples (step %{{customdata}} × B = {per_step})"
+                 yaxis="y2", hovertemplate=f"%{{x:,}} examples (B = {per_step} per step)"
                                            "<br>J = %{y:.4g}<extra>%{fullData.name}</extra>")
     return [left, right]
 

@@ -3,8 +3,9 @@
 The figure is split in what changes and what does not. The surface is a PNG, sent once by URL (a
 layout image, which animation leaves alone: plotly.js #4491); axes, colour bar and minima are a
 small layout; each run is its points as float32 (exactly what the engine computed) with the look
-of its four traces: the whole path (dotted, shown when paused at the end or when asked), the trail
-so far, the current point and the −∇J arrow. One Play, one scrubber and ◀ / ▶ drive every run,
+of its traces: the whole path (dotted, shown when paused at the end or when asked), the trail so
+far and the −∇J arrow; the current points of a panel's runs are one trace (fewer traces, faster
+frames). One Play, one scrubber and ◀ / ▶ drive every run,
 also across side-by-side panels.
 """
 
@@ -19,7 +20,7 @@ from plotting.raster import background_png
 BACKGROUND = "background.png"  # stands for the surface image's URL until the page stores the image
 ARROW_FRACTION = 0.12  # arrow length as a fraction of the plot's width
 PANEL_GAP = 0.04
-HOVER_GRID = 40  # the surface's values under the mouse, read from a grid this fine
+HOVER_GRID = 32  # the surface's values under the mouse, read from a grid this fine
 
 
 class PlayerFigure(NamedTuple):
@@ -49,33 +50,42 @@ def axes_of(panel):
 
 
 def _styles(run, single):
-    """The look of one run's four traces: whole path, trail, current point, −∇J arrow."""
+    """The look of one run's traces: its whole path (dotted), its trail so far and its −∇J arrow."""
     colour, name = run["colour"], run["name"]
     xa, ya = axes_of(run.get("panel", 0))
-    hover = "x = %{x:.4g}, y = %{y:.4g}<extra>" + ("" if single else name) + "</extra>"
     many = len(run["path"]) > 201  # markers on every step would blot out a long path
-    looks = [
-        dict(mode="lines", name="whole path" if single else f"whole path: {name}", showlegend=False,
-             line=dict(color=colour, width=1.5, dash="dot"), opacity=0.8, hoverinfo="skip"),
-        dict(mode="lines" if many else "lines+markers", name="path so far" if single else name,
-             marker=dict(size=5), line=dict(color=colour, width=3), hovertemplate=hover),
-        dict(mode="markers", name="current point" if single else f"{name} now", showlegend=single,
-             marker=dict(size=13, color=style.POINT_COLOUR if single else colour,
-                         line=dict(color="black", width=2)), hovertemplate=hover),
-        dict(mode="lines+markers", name="−∇J direction", showlegend=run.get("grads") is not None,
-             line=dict(color=style.ARROW_COLOUR, width=3), hoverinfo="skip",
-             marker=dict(symbol=["circle", "arrow"], size=[1, 16], angleref="previous",
-                         color=style.ARROW_COLOUR)),
-    ]
-    return [dict(look, type="scatter", xaxis=xa, yaxis=ya, legendgroup=name) for look in looks]
+    looks = dict(
+        whole=dict(mode="lines", name="whole path" if single else f"whole path: {name}", showlegend=False,
+                   line=dict(color=colour, width=1.5, dash="dot"), opacity=0.8, hoverinfo="skip"),
+        trail=dict(mode="lines" if many else "lines+markers", name="path so far" if single else name,
+                   marker=dict(size=5), line=dict(color=colour, width=3),
+                   hovertemplate="x = %{x:.4g}, y = %{y:.4g}<extra>" + ("" if single else name) + "</extra>"),
+        arrow=dict(mode="lines+markers", name="−∇J direction", line=dict(color=style.ARROW_COLOUR, width=3),
+                   hoverinfo="skip", marker=dict(symbol=["circle", "arrow"], size=[1, 16],
+                                                 angleref="previous", color=style.ARROW_COLOUR)),
+    )
+    return {part: dict(look, type="scatter", xaxis=xa, yaxis=ya, legendgroup=name)
+            for part, look in looks.items()}
+
+
+def _points_style(runs, panel, single):
+    """The look of one panel's current points: one trace, a dot per run in the run's colour."""
+    xa, ya = axes_of(panel)
+    mine = [run for run in runs if run.get("panel", 0) == panel]
+    return dict(type="scatter", mode="markers", xaxis=xa, yaxis=ya, name="current point", showlegend=single,
+                marker=dict(size=13, color=[style.POINT_COLOUR if single else run["colour"] for run in mine],
+                            line=dict(color="black", width=2)),
+                hovertext=[run["name"] for run in mine],
+                hovertemplate="%{hovertext} now<br>x = %{x:.4g}, y = %{y:.4g}<extra></extra>")
 
 
 def _run(run, span, single):
-    """One run ready to send: its points (and arrow tips, loss) as float32, and its trace looks."""
+    """One run ready to send: its points (and arrow tips, loss) as float32, and its traces' looks."""
     path = np.asarray(run["path"], np.float64)
     grads = run.get("grads")
     return dict(path=encode(path), tips=None if grads is None else encode(arrow_tips(path, grads, span)),
-                loss=None if run.get("loss") is None else encode(run["loss"]), styles=_styles(run, single))
+                loss=None if run.get("loss") is None else encode(run["loss"]), panel=int(run.get("panel", 0)),
+                styles=_styles(run, single))
 
 
 def _static_traces(colour, colour_title, minima, panels):
@@ -100,14 +110,15 @@ def _layout(xs, ys, panels, titles, axis_titles, height):
     """Equal-scale axes (one panel) and a background image for each panel, side by side."""
     width = (1 - PANEL_GAP * (panels - 1)) / panels
     top = 80 if titles else 50  # the legend sits above the panels' titles
-    layout = dict(font=style.FONT, height=height, margin=dict(l=10, r=10, t=top, b=10),
+    # Fixed margins (room for the axis titles): automatic ones cost the browser a second layout pass.
+    layout = dict(font=style.FONT, height=height, margin=dict(l=64, r=10, t=top, b=52),
                   legend=dict(orientation="h", y=1.0, x=0, yanchor="bottom", itemclick=False,
                               itemdoubleclick=False, yref="container" if titles else "paper"),
                   dragmode=False, hovermode="closest", plot_bgcolor="white", images=[], annotations=[])
     for panel in range(panels):
         xa, ya = axes_of(panel)
         left = panel * (width + PANEL_GAP)
-        axis = dict(constrain="domain", showgrid=False, zeroline=False, fixedrange=True, automargin=True)
+        axis = dict(constrain="domain", showgrid=False, zeroline=False, fixedrange=True)
         layout["xaxis" + xa[1:]] = dict(axis, title=dict(text=axis_titles[0]), domain=[left, left + width],
                                         range=[float(xs[0]), float(xs[-1])], anchor=ya)
         # One panel keeps equal scales (the −∇J arrow stays perpendicular to the level sets);
@@ -147,6 +158,7 @@ def player_figure(xs, ys, z, runs, *, log_color, minima, panels=1, titles=None, 
     spec = dict(layout=_layout(xs, ys, panels, titles, axis_titles, height),
                 static=_static_traces(colour, colour_title, minima, panels),
                 runs=[_run(run, span, len(runs) == 1) for run in runs],
+                points=[_points_style(runs, panel, len(runs) == 1) for panel in range(panels)],
                 tail=None if tail is None else int(tail), clickable=bool(clickable),
                 hover=_hover_grid(xs, ys, z))
     return PlayerFigure(spec, background_png(colour, float(np.nanmin(colour)), float(np.nanmax(colour))))

@@ -56,18 +56,25 @@ def format_number(value):
     return f"{value:.6g}"
 
 
-def number_widget(spec, key, container=st):
-    """One slider for a hyperparameter spec; its value, checked."""
+def number_widget(spec, key, container=st, persist=None):
+    """One slider for a hyperparameter spec; its value, checked. ``persist="page"`` keeps the value
+    while the slider is not drawn (Streamlit forgets it otherwise)."""
     options = options_of(spec)
     bound = state.bind(field_of(spec, key))
     if options is not None:
         value = container.select_slider(spec.label, options=options, key=bound, format_func=format_number,
-                                        help=spec.help or None)
+                                        help=spec.help or None, persist_state=persist)
     else:
         step = 1.0 if spec.max - spec.min >= 50 else (spec.max - spec.min) / 100
         value = container.slider(spec.label, float(spec.min), float(spec.max), step=step, key=bound,
-                                 help=spec.help or None)
+                                 help=spec.help or None, persist_state=persist)
     return clean_number(value, spec.min, spec.max, spec.default)
+
+
+def spec_values(specs, prefix):
+    """The checked values of sliders that are not drawn in this run (kept by ``persist="page"``)."""
+    return {h.name: clean_number(state.value(field_of(h, f"{prefix}.{h.name}")), h.min, h.max, h.default)
+            for h in specs}
 
 
 def spec_sliders(specs, prefix):

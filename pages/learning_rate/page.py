@@ -45,8 +45,9 @@ for panel, (regime, rate) in enumerate(rates.items()):
                              schedule, steps)
     shown = compute.shown(run, steps)
     verdicts[regime] = lesson.verdict(shown.loss, shown.diverged_at, landscape.min_value, 1e-3, run)
-    runs.append(dict(name=f"{regime} η = {rate:.3g}", colour=style.REGIME_COLOURS[regime], path=shown.path,
-                     panel=panel))
+    # Names without the rate (the sliders above show it): the figure keeps its shape when a rate moves,
+    # and the player redraws only the paths.
+    runs.append(dict(name=f"{regime} η", colour=style.REGIME_COLOURS[regime], path=shown.path, panel=panel))
 
 xs, ys, z = compute.grid(landscape_key, theta)
 with friendly_errors("drawing the three runs"):

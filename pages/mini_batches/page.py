@@ -26,49 +26,56 @@ with st.sidebar:
     start = start_controls(landscape, clickable=False)
     batch_seed = lesson.batch_seed_controls()
 
-batch = lesson.batch_controls(n)
-rates = {}
-for column, (key, spec) in zip(st.columns(3), lesson.RATES.items(), strict=True):
-    rates[key] = controls.number_widget(spec, f"lr.{key}", container=column)
+@st.fragment
+def view(data_key, landscape, n, noise, data_seed, steps, start, batch_seed):
+    """Everything the batch size and the rates change: a fragment, so moving them redraws only this."""
+    batch = lesson.batch_controls(n)
+    rates = {}
+    for column, (key, spec) in zip(st.columns(3), lesson.RATES.items(), strict=True):
+        rates[key] = controls.number_widget(spec, f"lr.{key}", container=column)
 
-_, (minima, min_value) = lesson.data_set(data_key, data_seed, n, noise)
-sizes = {"gd": n, "sgd": 1, "mini": batch}
-batch_runs = lesson.runs(data_key, data_seed, n, noise, tuple(rates.values()), tuple(sizes.values()),
-                         tuple(start), batch_seed)
-paths = []
-for i, (key, (name, colour)) in enumerate(lesson.RUNS.items()):
-    shown = compute.shown(lesson.run_of(batch_runs, i), steps)
-    paths.append(dict(name=f"{name}, B = {batch}" if key == "mini" else name, colour=colour, path=shown.path,
-                      loss=shown.loss, diverged_at=shown.diverged_at, examples_per_step=sizes[key]))
-last = max(len(p["path"]) for p in paths) - 1
+    _, (minima, min_value) = lesson.data_set(data_key, data_seed, n, noise)
+    sizes = {"gd": n, "sgd": 1, "mini": batch}
+    batch_runs = lesson.runs(data_key, data_seed, n, noise, tuple(rates.values()), tuple(sizes.values()),
+                             tuple(start), batch_seed)
+    paths = []
+    for i, (key, (name, colour)) in enumerate(lesson.RUNS.items()):
+        shown = compute.shown(lesson.run_of(batch_runs, i), steps)
+        paths.append(dict(name=name, colour=colour, path=shown.path,
+                          loss=shown.loss, diverged_at=shown.diverged_at, examples_per_step=sizes[key]))
+    last = max(len(p["path"]) for p in paths) - 1
 
-xs, ys, z = lesson.data_grid(data_key, data_seed, n, noise)
-step = 0
-with friendly_errors("drawing the three paths"):
-    figure = player_figure(xs, ys, z, [{k: p[k] for k in ("name", "colour", "path")} for p in paths],
-                           log_color=landscape.log_color, minima=minima, height=560)
-    step, _ = player(figure, key="player", fields=step_fields(0))
-k = shown_step(step, last)
-with friendly_errors("drawing the loss curves"):
-    log_y = controls.toggle("Logarithmic loss axis", "log_loss")
-    linked_chart(cost_figure(paths, log_y=log_y), key="cost", player_key="player", last=last)
-    st.dataframe(lesson.walk_table(paths, min_value), hide_index=True)
+    xs, ys, z = lesson.data_grid(data_key, data_seed, n, noise)
+    step = 0
+    with friendly_errors("drawing the three paths"):
+        figure = player_figure(xs, ys, z, [{k: p[k] for k in ("name", "colour", "path")} for p in paths],
+                               log_color=landscape.log_color, minima=minima, height=560)
+        step, _ = player(figure, key="player", fields=step_fields(0))
+    k = shown_step(step, last)
+    with friendly_errors("drawing the loss curves"):
+        log_y = controls.toggle("Logarithmic loss axis", "log_loss")
+        linked_chart(cost_figure(paths, log_y=log_y), key="cost", player_key="player", last=last)
+        st.dataframe(lesson.walk_table(paths, min_value), hide_index=True)
 
-st.subheader(f"Gradient noise at step {k} of the mini-batch run")
-with friendly_errors("measuring the gradient noise"):
-    point = paths[2]["path"][min(k, len(paths[2]["path"]) - 1)]
-    measured = lesson.noise_at(data_key, data_seed, n, noise, tuple(float(v) for v in point), batch,
-                               batch_seed)
-    predicted = predicted_spread(measured.covariance, measured.batch_sizes, n)
-    left, right = st.columns(2)
-    with left:
-        chart(gradient_cloud_figure(measured.samples, measured.full_grad, batch_size=batch, n=n), key="cloud")
-    with right:
-        chart(spread_figure(measured.batch_sizes, measured.spread, predicted, current_batch=batch, n=n),
-              key="spread")
-    st.markdown(lesson.noise_sentence(noise_scale(measured.covariance, measured.full_grad), batch))
-    st.caption("200 mini-batches drawn at this point (seed above). Their spread falls as 1/√B, times "
-               "√((n − B)/(n − 1)) because a batch is drawn without replacement. B_noise = tr Σ / |G|² "
-               "(McCandlish et al., 2018, An Empirical Model of Large-Batch Training). Pause the player, "
-               "or step it with ◀ / ▶, to measure at another step.")
+    st.subheader(f"Gradient noise at step {k} of the mini-batch run")
+    with friendly_errors("measuring the gradient noise"):
+        point = paths[2]["path"][min(k, len(paths[2]["path"]) - 1)]
+        measured = lesson.noise_at(data_key, data_seed, n, noise, tuple(float(v) for v in point), batch,
+                                   batch_seed)
+        predicted = predicted_spread(measured.covariance, measured.batch_sizes, n)
+        left, right = st.columns(2)
+        with left:
+            chart(gradient_cloud_figure(measured.samples, measured.full_grad, batch_size=batch, n=n), key="cloud")
+        with right:
+            chart(spread_figure(measured.batch_sizes, measured.spread, predicted, current_batch=batch, n=n),
+                  key="spread")
+        st.markdown(lesson.noise_sentence(noise_scale(measured.covariance, measured.full_grad), batch))
+        st.caption("200 mini-batches drawn at this point (seed above). Their spread falls as 1/√B, times "
+                   "√((n − B)/(n − 1)) because a batch is drawn without replacement. B_noise = tr Σ / |G|² "
+                   "(McCandlish et al., 2018, An Empirical Model of Large-Batch Training). Pause the player, "
+                   "or step it with ◀ / ▶, to measure at another step.")
+    state.write_url()
+
+
+view(data_key, landscape, n, noise, data_seed, steps, start, batch_seed)
 state.write_url()

@@ -42,12 +42,21 @@ def _reset(key):
 
 
 def settings(chosen):
-    """One expander of sliders per chosen optimizer, with a reset; their values by key."""
+    """The sliders of one chosen optimizer at a time (fewer widgets: a lighter page), with a reset;
+    every chosen optimizer's values by key."""
+    if not chosen:
+        return {}
+    shown = st.selectbox("Settings of", chosen, format_func=lambda k: OPTIMIZERS[k].name,
+                         key=state.bind(state.choice("settings", chosen[0], chosen)))
+    shown = shown if shown in chosen else chosen[0]
     values = {}
     for key in chosen:
-        with st.expander(f"{OPTIMIZERS[key].name} settings"):
-            values[key] = controls.spec_sliders(race_specs(key), f"race.{key}")
+        if key == shown:
+            values[key] = {h.name: controls.number_widget(h, f"race.{key}.{h.name}", persist="page")
+                           for h in race_specs(key)}
             st.button("Reset to defaults", key=f"reset.{key}", on_click=_reset, args=(key,))
+        else:
+            values[key] = controls.spec_values(race_specs(key), f"race.{key}")
     return values
 
 

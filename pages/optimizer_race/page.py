@@ -68,7 +68,8 @@ with friendly_errors("looking inside the optimizers"):
     chart(internals_figure(entries, step=k), key="internals")
 
 st.subheader("The rules")
-for tab, key in zip(st.tabs([OPTIMIZERS[key].name for key in chosen]), chosen, strict=True):
-    with tab:
-        panels.rule_and_code(OPTIMIZERS[key])
+# One rule at a time: tabs would draw every optimizer's code, and re-render it all on every move.
+rule = st.segmented_control("Rule of", chosen, format_func=lambda k: OPTIMIZERS[k].name, required=True,
+                            key=state.bind(state.choice("rule", chosen[0], chosen)))
+panels.rule_and_code(OPTIMIZERS[rule if rule in chosen else chosen[0]])
 state.write_url()

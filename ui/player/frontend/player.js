@@ -1,9 +1,11 @@
 // The path player: paths drawn over a surface and animated in the browser from the paths alone.
 //
-// Python sends the figure once per change of the runs (layout, static traces, and for each run its
-// points as base64 float32 with the look of its four traces: whole path, trail, current point,
-// -grad arrow). Play, the step buttons and the scrubber run here, with no round trip; the step is
-// sent back to Streamlit when it settles, so the rest of the page can follow it.
+// Python sends the figure once per change of the runs: the layout, static traces, and for each run
+// its points as base64 float32 with the look of its traces (whole path, trail, −∇J arrow); the
+// current points of a panel's runs are one trace. Play, the step buttons and the scrubber run here
+// with no round trip; the step is sent back to Streamlit when it settles, so the rest of the page can
+// follow it, and shared at once with the page's linked charts. The same frame also draws plain
+// charts (mode "chart"), with a marker that follows a player's step when they are linked.
 "use strict";
 
 // Streamlit's component protocol (components v1), written out: ready, render, value, height.
@@ -11,8 +13,11 @@ function send(type, data) {
   window.parent.postMessage(Object.assign({isStreamlitMessage: true, type: type}, data), "*");
 }
 
-// The step on screen, shared with the page's other charts (same-origin frames of one page): a chart
-// linked to a player moves its step marker as the player moves, with no round trip.
+function fitHeight() {
+  send("streamlit:setFrameHeight", {height: document.documentElement.scrollHeight});
+}
+
+// The step on screen, shared with the page's other frames (same origin, one page).
 function sharedSteps() {
   try { return window.parent.__playerSteps || (window.parent.__playerSteps = {}); } catch (e) { return {}; }
 }
@@ -21,18 +26,19 @@ function broadcast(group, step) {
   if (!group) return;
   sharedSteps()[group] = step;
   try { window.parent.dispatchEvent(new CustomEvent("player-step", {detail: {group: group, step: step}})); }
-  catch (e) { /* a page without a parent frame: nothing to tell */ }
+  catch (e) { /* no parent frame: nobody to tell */ }
 }
 
 const $ = id => document.getElementById(id);
 const plot = $("plot"), scrub = $("scrub"), label = $("label"), whole = $("whole"), readout = $("readout");
 const CONFIG = {displayModeBar: false, responsive: true, doubleClick: false, scrollZoom: false};
+const FAST = {transition: {duration: 0}, frame: {duration: 0, redraw: false}, mode: "immediate"};
 const FRAME_MS = 70;
 const PLAY_FRAMES = 120;  // a run of any length plays in about PLAY_FRAMES frames (8 s)
 
 const state = {
-  figure: null, runs: [], last: 0, step: 0, playing: false, timer: null, reset: null,
-  click: null, clickSeq: 0, sent: null, reportTimer: null, hover: null,
+  figure: null, runs: [], last: 0, step: 0, playing: false, timer: null, reset: null, group: null,
+  click: null, clickSeq: 0, sent: null, reportTimer: null, hover: null, wholeShown: null, moving: [],
 };
 
 function decode(text) {
@@ -54,33 +60,60 @@ function split(flat) {
 function prepare(run) {
   const [xs, ys] = split(decode(run.path));
   const tips = run.tips ? split(decode(run.tips)) : null;
-  return {xs: xs, ys: ys, tips: tips, loss: decode(run.loss), last: xs.length - 1, styles: run.styles};
+  return {xs: xs, ys: ys, tips: tips, loss: decode(run.loss), last: xs.length - 1, panel: run.panel,
+          styles: run.styles};
 }
 
 function wholeShown() {
   return whole.checked || (!state.playing && state.step >= state.last);
 }
 
-function movingData(run, step) {
-  const k = Math.min(step, run.last);
-  const tail = state.figure.tail;
+function trail(run, step) {
+  const k = Math.min(step, run.last), tail = state.figure.tail;
   const first = tail ? Math.max(0, k - tail) : 0;
-  const point = {x: [run.xs[k]], y: [run.ys[k]]};
-  let arrow = {x: [], y: []};
-  if (run.tips && (run.tips[0][k] !== run.xs[k] || run.tips[1][k] !== run.ys[k])) {
-    arrow = {x: [run.xs[k], run.tips[0][k]], y: [run.ys[k], run.tips[1][k]]};
-  }
-  return [{x: run.xs, y: run.ys, visible: wholeShown()},
-          {x: run.xs.subarray(first, k + 1), y: run.ys.subarray(first, k + 1)}, point, arrow];
+  return {x: run.xs.subarray(first, k + 1), y: run.ys.subarray(first, k + 1)};
+}
+
+function arrow(run, step) {
+  const k = Math.min(step, run.last);
+  if (run.tips[0][k] === run.xs[k] && run.tips[1][k] === run.ys[k]) return {x: [], y: []};  // ∇J = 0
+  return {x: [run.xs[k], run.tips[0][k]], y: [run.ys[k], run.tips[1][k]]};
+}
+
+function points(panel, step) {
+  const runs = state.runs.filter(run => run.panel === panel);
+  return {x: runs.map(run => run.xs[Math.min(step, run.last)]),
+          y: runs.map(run => run.ys[Math.min(step, run.last)])};
 }
 
 function traces(step) {
-  const out = state.figure.static.slice();
+  // static, whole paths, trails, arrows, then one trace of current points per panel
+  const out = state.figure.static.slice(), moving = [], wholes = [];
+  const shown = wholeShown();
   for (const run of state.runs) {
-    const data = movingData(run, step);
-    run.styles.forEach((style, i) => out.push(Object.assign({}, style, data[i])));
+    wholes.push(out.length);
+    out.push(Object.assign({}, run.styles.whole, {x: run.xs, y: run.ys, visible: shown}));
   }
+  for (const run of state.runs) { moving.push(out.length); out.push(Object.assign({}, run.styles.trail, trail(run, step))); }
+  for (const run of state.runs) {
+    if (run.tips) { moving.push(out.length); out.push(Object.assign({}, run.styles.arrow, arrow(run, step))); }
+  }
+  state.figure.points.forEach((style, panel) => {
+    moving.push(out.length);
+    out.push(Object.assign({}, style, points(panel, step)));
+  });
+  state.moving = moving;
+  state.wholes = wholes;
+  state.wholeShown = shown;
   return out;
+}
+
+function movingData(step) {
+  // the same order as the moving traces in traces()
+  const data = state.runs.map(run => trail(run, step));
+  for (const run of state.runs) if (run.tips) data.push(arrow(run, step));
+  state.figure.points.forEach((_, panel) => data.push(points(panel, step)));
+  return data;
 }
 
 function number(value) {
@@ -98,30 +131,43 @@ function showControls() {
   $("play").setAttribute("aria-label", state.playing ? "Pause" : "Play");
 }
 
-function draw() {
+function draw(full, newRuns) {
+  // Plotly's fast path (no axes, no legend, no picture redrawn) whenever only points move: a step,
+  // or new runs of the same shape; a new figure, or the whole paths appearing, redraw it all.
   if (!state.figure) return;
-  Plotly.react(plot, traces(state.step), state.figure.layout, CONFIG);
+  if (full || wholeShown() !== state.wholeShown) {
+    Plotly.react(plot, traces(state.step), state.figure.layout, CONFIG);
+  } else if (newRuns) {
+    const wholes = state.runs.map(run => ({x: run.xs, y: run.ys}));
+    Plotly.animate(plot, {data: wholes.concat(movingData(state.step)), traces: state.wholes.concat(state.moving)},
+                   FAST);
+  } else {
+    Plotly.animate(plot, {data: movingData(state.step), traces: state.moving}, FAST);
+  }
   showControls();
   broadcast(state.group, state.step);
 }
 
+function value() {
+  return {step: state.step, whole: whole.checked, click: state.click, click_seq: state.clickSeq,
+          reset: state.reset};
+}
+
 function report(now) {
-  // Send the step (and a click, the whole-path switch) once it has settled.
+  // Send the step (and a click, the whole-path switch) to Streamlit once it has settled.
   clearTimeout(state.reportTimer);
-  const value = {step: state.step, whole: whole.checked, click: state.click, click_seq: state.clickSeq,
-                 reset: state.reset};
-  const key = JSON.stringify(value);
+  const current = value(), key = JSON.stringify(current);
   const go = () => {
     if (key === state.sent) return;
     state.sent = key;
-    send("streamlit:setComponentValue", {value: value, dataType: "json"});
+    send("streamlit:setComponentValue", {value: current, dataType: "json"});
   };
   if (now) go(); else state.reportTimer = setTimeout(go, 300);
 }
 
 function setStep(step, now) {
   state.step = Math.max(0, Math.min(state.last, Math.round(step)));
-  draw();
+  draw(false);
   report(now);
 }
 
@@ -129,7 +175,7 @@ function pause() {
   clearInterval(state.timer);
   state.playing = false;
   document.body.classList.remove("playing");
-  draw();
+  draw(false);
   report(true);
 }
 
@@ -141,22 +187,20 @@ function play() {
   clearInterval(state.timer);
   state.timer = setInterval(() => {
     state.step = Math.min(state.step + stride, state.last);
-    if (state.step >= state.last) pause(); else draw();
+    if (state.step >= state.last) pause(); else draw(false);
   }, FRAME_MS);
-  draw();
+  draw(false);
 }
 
 function dataPoint(event) {
-  // The data coordinates under the mouse, and the panel, or null outside every panel.
+  // The data coordinates under the mouse, or null outside every panel.
   const full = plot._fullLayout;
   if (!full || !full._plots) return null;
   const box = plot.getBoundingClientRect();
   for (const id of Object.keys(full._plots)) {
     const xa = full._plots[id].xaxis, ya = full._plots[id].yaxis;
     const px = event.clientX - box.left - xa._offset, py = event.clientY - box.top - ya._offset;
-    if (px >= 0 && py >= 0 && px <= xa._length && py <= ya._length) {
-      return {x: xa.p2l(px), y: ya.p2l(py), panel: id};
-    }
+    if (px >= 0 && py >= 0 && px <= xa._length && py <= ya._length) return {x: xa.p2l(px), y: ya.p2l(py)};
   }
   return null;
 }
@@ -170,12 +214,19 @@ function heightAt(x, y) {
   return grid.z[j * grid.nx + i];
 }
 
-function onRender(args) {
-  if (args.mode === "chart") { renderChart(args); return; }
+function shape(figure) {
+  // everything but the numbers: when it is unchanged, new runs can take the fast path
+  return JSON.stringify([figure.layout, figure.static, figure.points, figure.tail,
+                         figure.runs.map(run => [run.styles, run.panel, !!run.tips])]);
+}
+
+function renderPlayer(args) {
   const figure = args.figure;
-  state.group = args.group;
   const atEnd = state.figure !== null && state.step >= state.last;
+  const sameShape = state.figure !== null && shape(figure) === state.shape;
+  state.shape = shape(figure);
   state.figure = figure;
+  state.group = args.group;
   state.runs = figure.runs.map(prepare);
   state.last = Math.max(0, ...state.runs.map(run => run.last));
   state.hover = figure.hover ? Object.assign({}, figure.hover, {z: decode(figure.hover.z)}) : null;
@@ -185,51 +236,16 @@ function onRender(args) {
     state.reset = args.reset;
     state.step = args.step < 0 ? state.last : args.step;
     whole.checked = !!args.whole;
-    state.sent = JSON.stringify({step: state.step, whole: whole.checked, click: state.click,
-                                 click_seq: state.clickSeq, reset: state.reset});
+    state.sent = JSON.stringify(value());
   } else if (atEnd) {
     state.step = state.last;  // at the end of the old run: stay at the end of the new one
   }
   state.step = Math.max(0, Math.min(state.step, state.last));
-  draw();
-  send("streamlit:setFrameHeight", {height: document.documentElement.scrollHeight});
+  draw(!sameShape, true);
+  fitHeight();
 }
 
-$("back").addEventListener("click", () => { if (state.playing) pause(); setStep(state.step - 1, false); });
-$("next").addEventListener("click", () => { if (state.playing) pause(); setStep(state.step + 1, false); });
-$("play").addEventListener("click", () => (state.playing ? pause() : play()));
-scrub.addEventListener("input", () => { if (state.playing) pause(); setStep(Number(scrub.value), false); });
-scrub.addEventListener("change", () => report(true));
-whole.addEventListener("change", () => { draw(); report(true); });
-document.addEventListener("keydown", event => {
-  if (event.target === scrub || !state.figure) return;
-  const moves = {ArrowLeft: -1, ArrowRight: 1};
-  if (event.key in moves) {
-    event.preventDefault();
-    if (state.playing) pause();
-    setStep(state.step + moves[event.key], false);
-  } else if (event.key === " " && event.target.tagName !== "BUTTON") {
-    event.preventDefault();
-    state.playing ? pause() : play();
-  }
-});
-plot.addEventListener("mousemove", event => {
-  const point = state.figure && dataPoint(event);
-  if (!point) { readout.innerHTML = "&nbsp;"; return; }
-  const z = heightAt(point.x, point.y);
-  let text = `x = ${number(point.x)}, y = ${number(point.y)}`;
-  if (z !== null) text += `, J = ${number(z)}`;
-  if (state.figure.clickable) text += " · click to start here";
-  readout.textContent = text;
-});
-plot.addEventListener("click", event => {
-  const point = state.figure && state.figure.clickable && dataPoint(event);
-  if (!point) return;
-  state.click = [Number(point.x.toPrecision(5)), Number(point.y.toPrecision(5))];
-  state.clickSeq += 1;
-  report(true);
-});
-// A chart linked to a player: a figure from Python, and a dashed line at the player's step.
+// A chart: a figure from Python; linked to a player, a dashed line at the player's step.
 const chart = {figure: null, group: null, axes: [], shown: null};
 
 function markerShapes(step) {
@@ -239,8 +255,8 @@ function markerShapes(step) {
 
 function markerLabels(step) {
   return chart.axes.map(axis => ({xref: axis, yref: `${axis.replace("x", "y")} domain`, x: step, y: 1,
-                                  yanchor: "top", xanchor: "left", xshift: 4, showarrow: false, text: `step ${step}`,
-                                  font: {color: "#4b5563", size: 12}}));
+                                  yanchor: "top", xanchor: "left", xshift: 4, showarrow: false,
+                                  text: `step ${step}`, font: {color: "#4b5563", size: 12}}));
 }
 
 function drawChart(step) {
@@ -276,9 +292,43 @@ function renderChart(args) {
   chart.axes = args.axes || [];
   const step = sharedSteps()[chart.group];
   drawChart(Number.isInteger(step) ? step : args.step);
-  send("streamlit:setFrameHeight", {height: document.documentElement.scrollHeight});
+  fitHeight();
 }
 
+$("back").addEventListener("click", () => { if (state.playing) pause(); setStep(state.step - 1, false); });
+$("next").addEventListener("click", () => { if (state.playing) pause(); setStep(state.step + 1, false); });
+$("play").addEventListener("click", () => (state.playing ? pause() : play()));
+scrub.addEventListener("input", () => { if (state.playing) pause(); setStep(Number(scrub.value), false); });
+scrub.addEventListener("change", () => report(true));
+whole.addEventListener("change", () => { draw(false); report(true); });
+document.addEventListener("keydown", event => {
+  if (event.target === scrub || !state.figure) return;
+  const moves = {ArrowLeft: -1, ArrowRight: 1};
+  if (event.key in moves) {
+    event.preventDefault();
+    if (state.playing) pause();
+    setStep(state.step + moves[event.key], false);
+  } else if (event.key === " " && event.target.tagName !== "BUTTON") {
+    event.preventDefault();
+    state.playing ? pause() : play();
+  }
+});
+plot.addEventListener("mousemove", event => {
+  const point = state.figure && dataPoint(event);
+  if (!point) { readout.innerHTML = "&nbsp;"; return; }
+  const z = heightAt(point.x, point.y);
+  let text = `x = ${number(point.x)}, y = ${number(point.y)}`;
+  if (z !== null) text += `, J = ${number(z)}`;
+  if (state.figure.clickable) text += " · click to start here";
+  readout.textContent = text;
+});
+plot.addEventListener("click", event => {
+  const point = state.figure && state.figure.clickable && dataPoint(event);
+  if (!point) return;
+  state.click = [Number(point.x.toPrecision(5)), Number(point.y.toPrecision(5))];
+  state.clickSeq += 1;
+  report(true);
+});
 try {
   window.parent.addEventListener("player-step", event => {
     if (chart.figure && chart.axes.length && event.detail.group === chart.group
@@ -287,12 +337,13 @@ try {
     }
   });
 } catch (e) { /* no parent frame */ }
-
 window.addEventListener("message", event => {
-  if (event.data && event.data.type === "streamlit:render") {
-    try { onRender(event.data.args); } catch (error) { readout.textContent = `Could not draw: ${error}`; }
+  if (!event.data || event.data.type !== "streamlit:render") return;
+  try {
+    (event.data.args.mode === "chart" ? renderChart : renderPlayer)(event.data.args);
+  } catch (error) {
+    readout.textContent = `Could not draw: ${error}`;
   }
 });
-new ResizeObserver(() => send("streamlit:setFrameHeight", {height: document.documentElement.scrollHeight}))
-  .observe(document.body);
+new ResizeObserver(fitHeight).observe(document.body);
 send("streamlit:componentReady", {apiVersion: 1});

@@ -13,8 +13,6 @@ It also starts the server twice, with an empty and with a warm JAX compilation c
 the first chart. Prints the table with the targets and PASS / MISS.
 """
 
-import argparse
-import json
 import os
 import shutil
 import statistics
@@ -29,7 +27,7 @@ from pathlib import Path
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.harness import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, machine_line, markdown_table, verdict
+from bench.harness import CHROMIUM, CHROMIUM_ARGS, ROOT, arg_parser, free_port, median_max, report, verdict
 
 VIEWPORT = {"width": 1280, "height": 720}
 QUIET_MS = 600  # no chart change and no rerun for this long: the chart has settled
@@ -71,7 +69,9 @@ OBSERVERS = """(() => {
   window.addEventListener('load', watch);
   if (top) {
     new PerformanceObserver(list => {
-      for (const e of list.getEntries()) store.longtasks.push([performance.timeOrigin + e.startTime, e.duration]);
+      for (const e of list.getEntries()) {
+        store.longtasks.push([performance.timeOrigin + e.startTime, e.duration]);
+      }
     }).observe({type: 'longtask', buffered: true});
     window.addEventListener('keydown', () => store.keys.push(now()), true);
     const size = data => data.byteLength !== undefined ? data.byteLength : (data.size || data.length || 0);
@@ -121,9 +121,10 @@ class Socket:
 
     def frames(self, store):
         """(time, bytes, kind) of every frame received and of every frame sent, times from the page."""
-        received = [(t, size, kind) for (t, size), kind in zip(store["received"], self.received, strict=False)]
-        sent = [(t, size, kind) for (t, size), kind in zip(store["sent"], self.sent, strict=False)]
-        return received, sent
+        def merged(timed, kinds):
+            return [(t, size, kind) for (t, size), kind in zip(timed, kinds, strict=False)]
+
+        return merged(store["received"], self.received), merged(store["sent"], self.sent)
 
 
 def start_server(port, cache_dir):
@@ -228,19 +229,12 @@ def page_row(title, label, moves):
     ok = (statistics.median(settle) <= TARGETS["settle_median"] and max(settle) <= TARGETS["settle_max"]
           and max(kb) <= TARGETS["bytes"] and max(tasks) <= TARGETS["long_tasks"]
           and statistics.median(reruns) <= TARGETS["rerun"])
-    return [title, label, f"{statistics.median(settle):,.0f} ms (max {max(settle):,.0f})",
-            f"{statistics.median(kb) / 1e3:,.1f} kB (max {max(kb) / 1e3:,.1f})",
-            f"{statistics.median(tasks):,.0f} ms (max {max(tasks):,.0f})",
-            f"{statistics.median(reruns):,.0f} ms", verdict(ok)]
+    return [title, label, median_max(settle, digits=0), median_max([b / 1e3 for b in kb], "kB"),
+            median_max(tasks, digits=0), f"{statistics.median(reruns):,.0f} ms", verdict(ok)]
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--presses", type=int, default=8)
-    parser.add_argument("--pages", default="", help="comma-separated URL paths (gd for the first page)")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    wanted = {p if p != "gd" else "" for p in args.pages.split(",")} if args.pages else None
+def measure(wanted, presses):
+    """Start the server with an empty, then a warm JAX cache; time the first chart and press the sliders."""
     from playwright.sync_api import sync_playwright
 
     results = {"moves": {}, "first_chart_s": {}}
@@ -256,27 +250,36 @@ def main(argv=None):
                 if run == "warm cache":
                     for title, path, label in PAGES:
                         if wanted is None or path in wanted:
-                            results["moves"][title] = measure_page(browser, url, path, label, args.presses)
+                            results["moves"][title] = measure_page(browser, url, path, label, presses)
             finally:
                 stop_server(process)
         browser.close()
     shutil.rmtree(cache, ignore_errors=True)
+    return results
+
+
+def main(argv=None):
+    """Measure, then print the table, the first-chart times and the targets."""
+    parser = arg_parser(__doc__, quick=False)
+    parser.add_argument("--presses", type=int, default=8)
+    parser.add_argument("--pages", default="", help="comma-separated URL paths (gd for the first page)")
+    args = parser.parse_args(argv)
+    wanted = {p if p != "gd" else "" for p in args.pages.split(",")} if args.pages else None
+    results = measure(wanted, args.presses)
     rows = [page_row(title, label, results["moves"][title]) for title, _, label in PAGES
             if title in results["moves"]]
     header = ["page", "slider", "key → charts settled (median)", "received per move",
               "long tasks per move", "server rerun (median)", "result"]
-    print(markdown_table(header, rows))
     warm, cold = results["first_chart_s"]["warm cache"], results["first_chart_s"]["empty cache"]
-    print(f"\nFirst chart after the server starts: {warm:.1f} s with a warm JAX cache "
-          f"(target ≤ {TARGETS['first_chart']:.0f} s: {verdict(warm <= TARGETS['first_chart'])}), "
-          f"{cold:.1f} s with an empty one.")
-    print(f"Targets: settle median ≤ {TARGETS['settle_median']:.0f} ms and max ≤ {TARGETS['settle_max']:.0f} ms, "
-          f"≤ {TARGETS['bytes'] / 1e3:.0f} kB and ≤ {TARGETS['long_tasks']:.0f} ms of long tasks per move, "
-          f"server rerun median ≤ {TARGETS['rerun']:.0f} ms. {args.presses} presses per page, "
-          f"viewport {VIEWPORT['width']}×{VIEWPORT['height']}.")
-    print(machine_line())
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+    notes = [f"First chart after the server starts: {warm:.1f} s with a warm JAX cache "
+             f"(target ≤ {TARGETS['first_chart']:.0f} s: {verdict(warm <= TARGETS['first_chart'])}), "
+             f"{cold:.1f} s with an empty one.",
+             f"Targets: settle median ≤ {TARGETS['settle_median']:.0f} ms and max ≤ "
+             f"{TARGETS['settle_max']:.0f} ms, ≤ {TARGETS['bytes'] / 1e3:.0f} kB and ≤ "
+             f"{TARGETS['long_tasks']:.0f} ms of long tasks per move, server rerun median ≤ "
+             f"{TARGETS['rerun']:.0f} ms. {args.presses} presses per page, "
+             f"viewport {VIEWPORT['width']}×{VIEWPORT['height']}."]
+    report(header, rows, notes, results, args.json)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,24 @@
-"""What every benchmark shares: timing, compile counting, the machine line and the table."""
+"""What every benchmark shares: timing, JAX compile and trace counts, AppTest pages and the report."""
 
+import argparse
+import json
 import os
 import platform
 import socket
 import statistics
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"  # AppTest resolves relative paths against the caller's file: pass an absolute one
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking"]
+COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"  # an XLA compilation (jax/_src/dispatch.py)
+TRACE_EVENT = "/jax/core/compile/jaxpr_trace_duration"  # a trace: may be served from the persistent cache
+WIDGET_KINDS = ("slider", "select_slider", "number_input", "selectbox", "toggle")
 
 
 def free_port():
@@ -20,7 +28,9 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def timed_ms(fn, repeats):
+# --- timing ----------------------------------------------------------------------------------------
+
+def timed_ms(fn, repeats=1):
     """Wall times of ``repeats`` calls of fn(), in milliseconds."""
     times = []
     for _ in range(repeats):
@@ -30,10 +40,112 @@ def timed_ms(fn, repeats):
     return times
 
 
-def median_max(times):
-    """'12.3 ms (max 45.6)' for a list of milliseconds."""
-    return f"{statistics.median(times):,.1f} ms (max {max(times):,.1f})"
+def summary(times):
+    """Median, max and count of a list of milliseconds, for the JSON file."""
+    return {"median_ms": statistics.median(times), "max_ms": max(times), "runs": len(times), "all_ms": times}
 
+
+def median_max(values, unit="ms", digits=1):
+    """'12.3 ms (max 45.6)' for a list of values."""
+    return f"{statistics.median(values):,.{digits}f} {unit} (max {max(values):,.{digits}f})"
+
+
+# --- JAX compilations and traces -------------------------------------------------------------------
+
+@dataclass
+class Events:
+    """How many XLA compilations and JAX traces happened."""
+
+    compiles: int = 0
+    traces: int = 0
+
+    def __str__(self):
+        return f"{self.compiles} / {self.traces}"
+
+    def __bool__(self):
+        return bool(self.compiles or self.traces)
+
+
+TOTAL = Events()
+_registered = False
+
+
+def _listener(event, duration, **kwargs):
+    """Count the two events this harness cares about."""
+    if event == COMPILE_EVENT:
+        TOTAL.compiles += 1
+    elif event == TRACE_EVENT:
+        TOTAL.traces += 1
+
+
+def _register():
+    """Register the one listener of this process and check that this jax still reports both events."""
+    global _registered
+    if _registered:
+        return
+    import jax
+    import jax.numpy as jnp
+
+    jax.monitoring.register_event_duration_secs_listener(_listener)
+    _registered = True
+    before = Events(TOTAL.compiles, TOTAL.traces)
+    jax.jit(lambda x: x * 3.0 + float(time.time_ns() % 997))(jnp.ones(3)).block_until_ready()
+    if TOTAL.compiles == before.compiles or TOTAL.traces == before.traces:
+        raise RuntimeError(f"jax {jax.__version__} did not report {COMPILE_EVENT!r} and {TRACE_EVENT!r}")
+
+
+@contextmanager
+def jax_events():
+    """Count compilations and traces inside the block: yields an Events, filled in when the block ends."""
+    _register()
+    before = Events(TOTAL.compiles, TOTAL.traces)
+    counted = Events()
+    try:
+        yield counted
+    finally:
+        counted.compiles = TOTAL.compiles - before.compiles
+        counted.traces = TOTAL.traces - before.traces
+
+
+# --- AppTest ---------------------------------------------------------------------------------------
+
+def open_page(lesson):
+    """An AppTest of the app showing ``pages/<lesson>/page.py``, after its first run."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()  # the router must run once, or switch_page leaves AppTest on the default page
+    at.switch_page(f"pages/{lesson}/page.py")
+    at.run()
+    return at
+
+
+def find_widget(at, key):
+    """The slider, select slider, number box, select box or toggle with this key."""
+    for kind in WIDGET_KINDS:
+        for widget in getattr(at, kind):
+            if widget.key == key:
+                return widget
+    raise KeyError(f"no widget with key {key!r} on this page")
+
+
+def timed_run(at):
+    """Milliseconds of one ``at.run()``."""
+    return timed_ms(at.run)[0]
+
+
+def set_and_run(at, key, value):
+    """Set the widget ``key`` to ``value`` and rerun: milliseconds of the rerun."""
+    find_widget(at, key).set_value(value)
+    return timed_run(at)
+
+
+def page_problems(at):
+    """The messages of every st.error and exception the page shows now."""
+    return [e.value for e in at.error] + [e.message for e in at.exception]
+
+
+# --- the report ------------------------------------------------------------------------------------
 
 def cpu_model():
     """The CPU's model name from /proc/cpuinfo, or platform's guess."""
@@ -51,11 +163,13 @@ def machine_line():
     import jax
 
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    devices = ", ".join(str(d) for d in jax.devices())
     return (f"Machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"jax {jax.__version__} on {jax.devices()[0].platform}, load average {load} (1/5/15 min).")
+            f"jax {jax.__version__} on {devices}, load average {load} (1/5/15 min).")
 
 
 def verdict(ok):
+    """PASS or MISS."""
     return "PASS" if ok else "MISS"
 
 
@@ -64,3 +178,23 @@ def markdown_table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def arg_parser(doc, quick=True):
+    """The command line every benchmark takes: --json PATH, and --quick where it has one."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if quick:
+        parser.add_argument("--quick", action="store_true", help="fewer repeats and moves: a smoke test")
+    parser.add_argument("--json", type=Path, help="write every number to this file")
+    return parser
+
+
+def report(header, rows, notes, results, json_path):
+    """Print the table, the notes and the machine line; write ``results`` to ``json_path`` if given."""
+    print(markdown_table(header, rows))
+    print()
+    for note in notes:
+        print(note)
+    print(machine_line())
+    if json_path:
+        json_path.write_text(json.dumps(results, indent=1, default=str))

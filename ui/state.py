@@ -29,6 +29,7 @@ class Field:
     default: Any
     parse: Callable[[str], Any]  # URL text -> value, or None where the text is not a valid value
     text: Callable[[Any], str] = str
+    valid: Callable[[Any], bool] = lambda value: True  # noqa: E731 - a value the widget can show
 
 
 def finite(text):
@@ -50,7 +51,10 @@ def number(key, default, low, high, integer=False):
         value = min(max(value, low), high)
         return int(round(value)) if integer else value
 
-    return Field(key, default, parse, str if integer else (lambda v: f"{float(v):.10g}"))
+    def valid(value):
+        return finite(value) is not None and low <= float(value) <= high
+
+    return Field(key, default, parse, str if integer else (lambda v: repr(float(v))), valid)
 
 
 def stop(key, default, stops):
@@ -67,13 +71,14 @@ def stop(key, default, stops):
             return None
         return min(stops, key=lambda s: distance(float(s), value))
 
-    return Field(key, default, parse, lambda v: f"{float(v):.10g}")
+    return Field(key, default, parse, lambda v: repr(float(v)), lambda value: value in stops)
 
 
 def choice(key, default, options):
     """One of ``options`` (strings)."""
     options = tuple(options)
-    return Field(key, default, lambda text: text if text in options else None)
+    return Field(key, default, lambda text: text if text in options else None, str,
+                 lambda value: value in options)
 
 
 def flag(key, default=False):
@@ -81,7 +86,7 @@ def flag(key, default=False):
     words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,
              "off": False}
     return Field(key, bool(default), lambda text: words.get(text.strip().lower()),
-                 lambda v: "1" if v else "0")
+                 lambda v: "1" if v else "0", lambda value: isinstance(value, bool))
 
 
 def choices(key, default, options):
@@ -91,7 +96,10 @@ def choices(key, default, options):
     def parse(text):
         return list(dict.fromkeys(k for k in text.split(",") if k in options))
 
-    return Field(key, list(default), parse, ",".join)
+    def valid(value):
+        return isinstance(value, list | tuple) and all(v in options for v in value)
+
+    return Field(key, list(default), parse, ",".join, valid)
 
 
 def begin(page):
@@ -105,13 +113,16 @@ def begin(page):
 
 def bind(field):
     """Give the field its value before its widget is drawn: from the URL (or the default) on the
-    first run of a visit, or when its widget was away; returns the key to draw the widget with."""
+    first run of a visit, or when its widget was away, and the default where the value is no longer
+    one the widget can show; returns the key to draw the widget with."""
     state = st.session_state
     bound = state.setdefault(BOUND, {})
     if bound.get(field.key) != state.get(VISIT) or field.key not in state:
         value = from_url(field)
         state[field.key] = field.default if value is None else value
         bound[field.key] = state.get(VISIT)
+    elif not field.valid(state[field.key]):  # its options changed (an optimizer left the race, ...)
+        state[field.key] = field.default
     state.setdefault(FIELDS, {})[field.key] = field
     return field.key
 

@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 
 from optimizers import OPTIMIZERS
-from tests.apptest.helpers import WIDGET_KINDS, assert_healthy, component_args, fresh, player_runs
+from tests.apptest.helpers import WIDGET_KINDS, app_pages, assert_healthy, component_args, fresh, player_runs
 from ui.start import MODES
 
-PAGES = ["pages/gradient_descent/page.py", "pages/backpropagation/page.py", "pages/learning_rate/page.py",
-         "pages/optimizer_race/page.py", "pages/mini_batches/page.py", "pages/overfitting/page.py"]
+PAGES = [path for path, _ in app_pages()]
 ROUNDS = 3  # a new surface or optimizer brings new widgets: give those random values too
 KEEP = {"overfitting": {"train_steps": 500}}  # a short training keeps the test quick
 
@@ -115,7 +114,7 @@ def test_a_link_reproduces_the_view(page, seed):
             np.testing.assert_array_equal(before, after)  # the same float32 numbers: the same run
 
 
-@pytest.mark.parametrize("page", PAGES[1:], ids=lambda p: p.split("/")[1])
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.split("/")[1])
 def test_each_page_opens_on_its_own_defaults_after_another_page(page):
     """Going from one page to another never carries a setting along (a shared key such as the
     surface or the step count starts from the new page's own default)."""

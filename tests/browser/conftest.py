@@ -19,13 +19,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking"]
-VIEWPORT = {"width": 1500, "height": 1100}
+VIEWPORT = {"width": 1280, "height": 720}  # a classroom projector
 SERVER_START_TIMEOUT_S = 90
 PAGE_TIMEOUT_MS = 60_000
 
 APP = '[data-testid="stApp"]'
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PLOT = ".js-plotly-plot"
+COMPONENT = "ui.player.path_player"  # the path player and the charts: plotly.js in their own frames
 # stException: an uncaught traceback; stAlertContentError: st.error, which ui.errors.friendly_errors
 # shows when a part of a page failed.
 ERROR_ELEMENTS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
@@ -131,7 +132,7 @@ def warm_server(server, browser):
 
 @pytest.fixture
 def page(browser, warm_server, request):
-    """A fresh browser context (so a fresh Streamlit session) with a 1500x1100 viewport."""
+    """A fresh browser context (so a fresh Streamlit session) at 1280 x 720."""
     context = browser.new_context(viewport=VIEWPORT)
     new_page = context.new_page()
     new_page.set_default_timeout(PAGE_TIMEOUT_MS)
@@ -159,11 +160,31 @@ def wait_until_idle(page, quiet_ms=500, timeout_ms=PAGE_TIMEOUT_MS):
         arg=[APP, quiet_ms], polling=100, timeout=timeout_ms)
 
 
+def frame_of(page, key):
+    """The frame of the player or chart drawn with ``key`` (Streamlit marks its box st-key-<key>)."""
+    handle = page.locator(f".st-key-{key} iframe").element_handle(timeout=PAGE_TIMEOUT_MS)
+    frame = handle.content_frame()
+    frame.wait_for_function("() => document.querySelector('.js-plotly-plot .main-svg')",
+                            timeout=PAGE_TIMEOUT_MS)
+    return frame
+
+
+def charts_drawn(page):
+    """How many of the page's component frames have drawn a Plotly chart."""
+    return sum(1 for frame in page.frames if COMPONENT in frame.url
+               and frame.evaluate("() => !!document.querySelector('.js-plotly-plot .main-svg')"))
+
+
 def open_page(page, url):
-    """Go to ``url``; wait for the script to finish and a Plotly chart to exist; no error shown."""
+    """Go to ``url``; wait for the script to finish and every chart to be drawn; no error shown."""
     page.goto(url)
     page.wait_for_selector(APP_IDLE, timeout=PAGE_TIMEOUT_MS)
-    page.wait_for_selector(PLOT, timeout=PAGE_TIMEOUT_MS)  # Plotly's bundle loads lazily
+    page.wait_for_function(f"""() => {{
+        const frames = [...document.querySelectorAll('iframe[title="{COMPONENT}"]')];
+        return frames.length > 0 && frames.every(f => {{
+            try {{ return !!f.contentDocument.querySelector('.js-plotly-plot .main-svg'); }}
+            catch (e) {{ return false; }} }});
+    }}""", polling=100, timeout=PAGE_TIMEOUT_MS)
     wait_until_idle(page)
     errors = page.locator(ERROR_ELEMENTS)
     assert errors.count() == 0, (f"{url} shows an error element:\n" + "\n".join(errors.all_inner_texts())

@@ -1,65 +1,102 @@
-"""The learning-rate and optimizer-race pages in a real browser: a preset click and the fair
-comparison change what is drawn, and the drawings keep their backgrounds."""
+"""The lessons in a real browser: a learning-rate preset, the race's fair comparison, the mini-batch
+slider and resample button, the dropout rescue and one backpropagation step each change what is drawn,
+and what the page says agrees with it."""
+
+import re
 
 import pytest
 
-from tests.browser.conftest import open_page, wait_until_idle
-from tests.browser.test_pages import RERUN_TIMEOUT_MS, save_screenshot
+from tests.browser.conftest import ERROR_ELEMENTS, frame_of, open_page, wait_until_idle
+from tests.browser.test_pages import RUNS, save_screenshot, wait_for, wait_for_new_runs
 
 pytestmark = pytest.mark.browser
 
-# Every Plotly chart's trace names and, for a named trace, its points (decoded from _fullData).
-TRACE_NAMES = """() => [...document.querySelectorAll('.js-plotly-plot')]
-    .flatMap(gd => (gd._fullData || []).map(t => t.name))"""
-READ_NAMED = """(name) => {
-    for (const gd of document.querySelectorAll('.js-plotly-plot')) {
-        const t = (gd._fullData || []).find(t => t.name === name);
-        if (t) return {x: Array.from(t.x), y: Array.from(t.y)};
-    }
-    return null;
-}"""
-IMAGES_IN_PANELS = """() => {
-    const gd = [...document.querySelectorAll('.js-plotly-plot')]
-        .find(g => (g._fullData || []).some(t => (t.name || '').startsWith('whole path: small')));
-    return gd ? gd.querySelectorAll('svg image').length : -1;
-}"""
+NAMES = "() => state.runs.map(run => run.styles.trail.name)"
+CHART = "() => ({names: plot._fullData.map(t => t.name || ''), types: plot._fullData.map(t => t.type), " \
+        "notes: (plot._fullLayout.annotations || []).map(a => a.text)})"
+J_NOW = re.compile(r"J = (-?[\d.]+(?:e[-+]?\d+)?) now")
 
 
-def wait_for_trace(page, name):
-    """Wait until a chart has a trace called ``name``; return its points."""
-    page.wait_for_function(f"(name) => ({READ_NAMED})(name) !== null", arg=name, polling=100,
-                           timeout=RERUN_TIMEOUT_MS)
-    wait_until_idle(page)
-    return page.evaluate(READ_NAMED, name)
-
-
-def test_learning_rate_preset_changes_the_chart(server, page):
+def test_learning_rate_preset_changes_the_runs_and_says_its_sentence(server, page):
     open_page(page, f"{server}/learning-rate")
-    names = page.evaluate(TRACE_NAMES)
-    assert "whole path: small η = 0.01" in names and "whole path: stable η = 0.501" in names
-    assert page.evaluate(IMAGES_IN_PANELS) == 3, "each of the three panels has its surface image"
-    before = page.evaluate(READ_NAMED, "whole path: large η = 3.16")
+    player = frame_of(page, "player")
+    assert player.evaluate(NAMES) == ["small η", "large η", "stable η"]
+    assert player.locator("svg image").count() == 3, "each of the three panels has its surface"
+    before = player.evaluate(RUNS)
     page.get_by_role("button", name="Large: overshoot and diverge").click()
-    # The preset moves to the quadratic bowl with the large rate 0.251 (above 2/λmax = 0.2).
-    after = wait_for_trace(page, "whole path: large η = 0.251")
+    after = wait_for_new_runs(page, before, "the preset did not change the runs")
     assert after != before
-    page.get_by_text("Large learning rates overshoot, become unstable and diverge").wait_for(
-        timeout=RERUN_TIMEOUT_MS)
+    page.get_by_text("Large learning rates overshoot, become unstable and diverge").wait_for()
     assert page.get_by_text("diverged at step").count() >= 1
-    assert page.evaluate(IMAGES_IN_PANELS) == 3
     save_screenshot(page, "learning-rate-preset-large")
 
 
-def test_race_fair_comparison_changes_the_paths(server, page):
+def test_race_fair_comparison_moves_the_sliders_and_the_paths(server, page):
     open_page(page, f"{server}/optimizer-race")
-    names = page.evaluate(TRACE_NAMES)
-    for optimizer in ("SGD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adadelta", "Adam"):
-        assert f"whole path: {optimizer}" in names, f"{optimizer} is not in the race"
-    adam = page.evaluate(READ_NAMED, "whole path: Adam")
+    assert frame_of(page, "player").evaluate(NAMES) == [
+        "SGD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adadelta", "Adam"]
+    before = frame_of(page, "player").evaluate(RUNS)
     page.get_by_role("button", name="Fair comparison: tune each learning rate").click()
-    page.get_by_text("Fair comparison.", exact=False).first.wait_for(timeout=RERUN_TIMEOUT_MS)
-    page.wait_for_function(f"(old) => JSON.stringify(({READ_NAMED})('whole path: Adam')) !== "
-                           "JSON.stringify(old)", arg=adam, polling=100, timeout=RERUN_TIMEOUT_MS)
-    wait_until_idle(page)
-    assert page.evaluate(READ_NAMED, "whole path: Adam") != adam, "tuning changed Adam's rate and path"
+    page.get_by_text("Fair comparison.", exact=False).first.wait_for()
+    after = wait_for_new_runs(page, before, "tuning did not change the race")
+    note = page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Fair comparison.").inner_text()
+    sgd = re.search(r"SGD η = ([\d.e-]+)", note).group(1)
+    slider = page.locator('[data-testid="stSidebar"]').get_by_role("slider", name="learning rate η")
+    assert float(slider.get_attribute("aria-valuetext")) == pytest.approx(float(sgd)), \
+        "the tuned rate the note names is not the one on the slider"
+    assert after != before
     save_screenshot(page, "optimizer-race-fair")
+
+
+def test_mini_batch_slider_redraws_only_the_mini_batch_path_and_resample_redraws_the_noisy_ones(server, page):
+    open_page(page, f"{server}/mini-batches")
+    gd, sgd, mini = frame_of(page, "player").evaluate(RUNS)
+    slider = page.get_by_role("slider", name="Batch size B")
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    runs = wait_for_new_runs(page, [gd, sgd, mini], "moving B did not redraw")
+    assert runs[0] == gd and runs[1] == sgd, "moving B redrew a run that does not use it"
+    assert runs[2] != mini and (runs[2]["x"][0], runs[2]["y"][0]) == (mini["x"][0], mini["y"][0])
+    wait_for(page, "() => new URLSearchParams(location.search).get('batch') === '17'", None,
+             "the URL did not record B = 17")
+    page.get_by_role("button", name="Resample the batches").click()
+    resampled = wait_for_new_runs(page, runs, "resampling did not redraw")
+    assert resampled[0] == gd and resampled[1] != sgd and resampled[2] != runs[2]
+    assert page.get_by_role("spinbutton", name="Batch seed").input_value() == "1"
+    assert page.locator(ERROR_ELEMENTS).count() == 0
+    save_screenshot(page, "mini-batches")
+
+
+def test_dropout_rescue_draws_two_panels_and_four_curves(server, page):
+    open_page(page, f"{server}/overfitting")
+    boundary = frame_of(page, "boundary").evaluate(CHART)
+    assert boundary["types"].count("contour") == 1 and "this run" in boundary["notes"]
+    page.get_by_role("button", name="Rescue by dropout").click()
+    wait_for(frame_of(page, "curves"), "() => plot._fullData.some(t => t.name === "
+             "'without regularization: validation')", None, "the rescue did not train the second run")
+    wait_until_idle(page)
+    boundary = frame_of(page, "boundary").evaluate(CHART)
+    assert boundary["types"].count("contour") == 2, "one boundary panel per run"
+    assert {"without regularization", "with regularization"} <= set(boundary["notes"])
+    assert frame_of(page, "curves").evaluate(CHART)["names"][:4] == [
+        "without regularization: training", "without regularization: validation",
+        "with regularization: training", "with regularization: validation"]
+    assert page.locator(ERROR_ELEMENTS).count() == 0
+    save_screenshot(page, "overfitting-dropout")
+
+
+def j_now(page):
+    """The J the page writes under "One step of gradient descent"."""
+    match = J_NOW.search(page.get_by_text(re.compile(r"J = .* now")).first.inner_text())
+    assert match
+    return float(match.group(1))
+
+
+def test_backpropagation_step_lowers_j_and_moves_the_point(server, page):
+    open_page(page, f"{server}/backpropagation")
+    before, runs = j_now(page), frame_of(page, "player").evaluate(RUNS)
+    page.get_by_role("button", name="Take one gradient-descent step").click()
+    moved = wait_for_new_runs(page, runs, "the step did not move the weights on the surface")
+    assert j_now(page) < before, "one step downhill lowers J"
+    stepped_to = (runs[0]["x"][1], runs[0]["y"][1])  # where the drawn step pointed
+    assert (moved[0]["x"][0], moved[0]["y"][0]) == pytest.approx(stepped_to, abs=1e-5)

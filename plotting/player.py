@@ -109,11 +109,11 @@ def _static_traces(colour, colour_title, minima, panels):
 def _layout(xs, ys, panels, titles, axis_titles, height):
     """Equal-scale axes (one panel) and a background image for each panel, side by side."""
     width = (1 - PANEL_GAP * (panels - 1)) / panels
-    top = 80 if titles else 50  # the legend sits above the panels' titles
-    # Fixed margins (room for the axis titles): automatic ones cost the browser a second layout pass.
-    layout = dict(font=style.FONT, height=height, margin=dict(l=64, r=10, t=top, b=52),
-                  legend=dict(orientation="h", y=1.0, x=0, yanchor="bottom", itemclick=False,
-                              itemdoubleclick=False, yref="container" if titles else "paper"),
+    # Fixed margins (room for the axis titles, the legend below): automatic ones cost the browser a
+    # second layout pass on every update.
+    layout = dict(font=style.FONT, height=height, margin=dict(l=64, r=10, t=36 if titles else 12, b=96),
+                  legend=dict(orientation="h", y=0, x=0, yanchor="bottom", yref="container", itemclick=False,
+                              itemdoubleclick=False),
                   dragmode=False, hovermode="closest", plot_bgcolor="white", images=[], annotations=[])
     for panel in range(panels):
         xa, ya = axes_of(panel)

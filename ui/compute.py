@@ -82,12 +82,17 @@ def sweep_rates(landscape_key, theta, optimizer_key, others, start, rates, steps
                  target, active_steps=steps)
 
 
+def stops_sweep(landscape_key, theta, optimizer_key, hyperparams, start):
+    """Every stop of the learning-rate slider for MAX_STEPS steps (one compiled batch size)."""
+    rates = np.asarray(rate_stops(optimizer_key), np.float32)
+    others = {k: v for k, v in hyperparams.items() if k != "learning_rate"}
+    return rates, sweep_rates(landscape_key, theta, optimizer_key, others, start, rates, MAX_STEPS)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def largest_stable_rate(landscape_key, theta, optimizer_key, hyperparams, start, steps):
     """The largest learning-rate stop below the current one whose run stays finite (None if none)."""
-    rates = np.asarray(rate_stops(optimizer_key), np.float32)  # every stop: one compiled batch size
-    others = {k: v for k, v in hyperparams.items() if k != "learning_rate"}
-    summary = sweep_rates(landscape_key, theta, optimizer_key, others, start, rates, MAX_STEPS)
+    rates, summary = stops_sweep(landscape_key, theta, optimizer_key, hyperparams, start)
     diverged = summary.diverged_at
     stable = ((diverged == NEVER) | (diverged > steps)) & (rates < hyperparams["learning_rate"])
     return float(rates[stable].max()) if stable.any() else None

@@ -7,7 +7,7 @@ import streamlit as st
 from optimizers import OPTIMIZERS
 from pages.gradient_descent import lesson
 from plotting import loss_curve, player_figure, surface_with_path
-from ui import compute, controls, panels, state
+from ui import compute, controls, panels, state, warm
 from ui.errors import friendly_errors
 from ui.player import chart, linked_chart, player, shown_step, step_fields
 from ui.start import start_controls, take_click
@@ -29,6 +29,9 @@ with st.sidebar:
     start = start_controls(landscape)
 
 run = compute.shown(compute.trajectory(landscape_key, theta, optimizer_key, hyperparams, start), steps)
+# A rate past the stability limit asks for the largest stable one: compile that sweep before it does.
+warm.ahead(("stops", landscape_key, optimizer_key), compute.stops_sweep, landscape_key, theta, optimizer_key,
+           hyperparams, start)
 warning = st.container()  # always there, so the figures below keep their place when it fills
 xs, ys, z = compute.grid(landscape_key, theta)
 left, right = st.columns([3, 2])

@@ -65,7 +65,8 @@ def view(data_key, landscape, n, noise, data_seed, steps, start, batch_seed):
         predicted = predicted_spread(measured.covariance, measured.batch_sizes, n)
         left, right = st.columns(2)
         with left:
-            chart(gradient_cloud_figure(measured.samples, measured.full_grad, batch_size=batch, n=n), key="cloud")
+            chart(gradient_cloud_figure(measured.samples, measured.full_grad, batch_size=batch, n=n),
+                  key="cloud")
         with right:
             chart(spread_figure(measured.batch_sizes, measured.spread, predicted, current_batch=batch, n=n),
                   key="spread")

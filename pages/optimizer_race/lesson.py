@@ -8,7 +8,7 @@ import streamlit as st
 
 from engine import NEVER, distance_to_nearest, optimizer_internals
 from optimizers import OPTIMIZERS
-from ui import compute, controls, state
+from ui import compute, controls, state, warm
 
 TOLERANCE = 1e-3
 
@@ -87,6 +87,14 @@ def tuned_rate(race, optimizer_key, others):
     diverged = (summary.diverged_at != NEVER) | ~np.isfinite(summary.final_loss)
     best = robust_best(summary.final_loss, diverged)
     return None if best is None else stops[best]
+
+
+def warm_tuning(race, chosen, settings):
+    """Compile every chosen optimizer's tuning sweep in the background, before the button is pressed."""
+    for key in chosen:
+        others = {n: v for n, v in settings[key].items() if n != "learning_rate"}
+        warm.ahead(("tune", race.landscape_key, key), compute.sweep_rates, race.landscape_key, race.theta,
+                   key, others, race.start, rate_stops(key), race.steps)
 
 
 def tune(race, chosen, settings):

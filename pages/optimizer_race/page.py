@@ -34,6 +34,7 @@ race = lesson.Race(landscape_key, theta, tuple(start), steps)
 st.button("Fair comparison: tune each learning rate", icon=":material/balance:", on_click=lesson.tune,
           args=(race, chosen, settings))
 lesson.tuned_note(race)
+lesson.warm_tuning(race, chosen, settings)
 
 trajectories, runs = {}, {}
 for key in chosen:

@@ -94,7 +94,8 @@ def choices(key, default, options):
     options = tuple(options)
 
     def parse(text):
-        return list(dict.fromkeys(k for k in text.split(",") if k in options))
+        keys = list(dict.fromkeys(k for k in text.split(",") if k in options))
+        return keys if keys or not text.strip() else None  # "" is "none chosen"; "foo" is not valid
 
     def valid(value):
         return isinstance(value, list | tuple) and all(v in options for v in value)

@@ -1,6 +1,8 @@
 """AppTest runs of the optimizer-race page through the router (app.py): all seven optimizers on every
-surface, the per-optimizer settings and their reset, the fair comparison, the view inside the
-optimizers at a middle step, a seeded random start shared by every runner, and bogus query parameters.
+surface, drawn by the path player exactly as the engine computes them; the settings of one optimizer
+at a time (and of the hidden ones, kept), their reset; the fair comparison, whose tuned rates are the
+sliders' stops the race then runs at; the view inside the optimizers following the player's step; a
+seeded random start shared by every runner; extreme settings and bogus query parameters.
 
 jax's compiled runs and ``st.cache_data`` live for the whole process, so a fresh AppTest is cheap
 once a (surface, optimizer) pair has compiled; the loops rerun one AppTest.
@@ -11,23 +13,39 @@ import re
 
 import numpy as np
 import pytest
-from ui.validate import clip_to_bounds
 
-from engine import random_starts
+from engine import NEVER, box_for, random_starts, run_single, sweep
 from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
+from pages.optimizer_race import lesson
 from tests.apptest import helpers
-from tests.apptest.helpers import assert_healthy, decode, select, widget
-from ui import race
+from tests.apptest.helpers import (
+    assert_healthy,
+    component_args,
+    decode,
+    figure,
+    player_names,
+    player_runs,
+    select,
+    texts,
+    trace,
+    widget,
+)
+from ui import warm
+from ui.controls import MAX_STEPS, format_number
+from ui.start import SIGMA, clip_to_bounds
 
-PAGE = "pages/optimizer_race.py"
+PAGE = "pages/optimizer_race/page.py"
 DEFAULT_LANDSCAPE, DEFAULT_STEPS = "rosenbrock", 300
-CHARTS = ["contour", "losses", "internals"]
-FAIR = "⚖️ Fair comparison"
+COMPONENTS = ["player", "losses", "internals"]
+FAIR = "Fair comparison: tune each learning rate"
+NOTE = "**Fair comparison.**"
 CHOSEN_RATE = re.compile(r"(\w+) η = (\S+?)(?=[,.]\s|\.$)")
+NAMES = [spec.name for spec in OPTIMIZERS.values()]
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+
 
 def fresh(query=None):
     """A new AppTest on this page, with optional query parameters, after its first run."""
@@ -35,87 +53,167 @@ def fresh(query=None):
 
 
 def fair_button(at):
-    found = [b for b in at.button if b.label.startswith(FAIR)]
+    """The fair-comparison button (it has no key)."""
+    found = [b for b in at.button if b.label == FAIR]
     assert len(found) == 1, [b.label for b in at.button]
     return found[0]
 
 
 def _no_constants(name):
-    raise ValueError(f"{name} in a chart's JSON")
+    """Refuse NaN and Infinity in JSON."""
+    raise ValueError(f"{name} in a component's JSON")
 
 
-def charts(at):
-    """The JSON specs of the page's plotly charts by their key (the element id ends in '-key');
-    NaN or Infinity anywhere in a spec fails (browsers' JSON.parse rejects them)."""
-    return {chart.proto.id.rsplit("-", 1)[-1]: json.loads(chart.proto.spec, parse_constant=_no_constants)
-            for chart in at.get("plotly_chart")}
-
-
-def paths(at):
-    """{optimizer name: its whole plotted path as an (n, 2) array}. A lone runner's trace is called
-    just 'whole path': it is keyed by the one name in the table."""
+def components(at):
+    """The arguments of every component on the page by key; NaN or Infinity anywhere fails (the
+    browser's JSON.parse rejects them)."""
     found = {}
-    for t in charts(at)["contour"]["data"]:
-        name = str(t.get("name", ""))
-        if name == "whole path":
-            (name,) = [f"whole path: {row['optimizer']}" for row in table(at)]
-        if name.startswith("whole path: "):
-            found[name.removeprefix("whole path: ")] = np.stack([decode(t["x"]), decode(t["y"])], 1)
+    for element in at.get("component_instance"):
+        args = json.loads(element.proto.json_args, parse_constant=_no_constants)
+        found[args["key"]] = args
     return found
 
 
 def table(at):
-    """The results table as a list of row dicts, None where pandas shows a missing value."""
+    """The results table as a list of row dicts (every cell a string)."""
     assert len(at.dataframe) == 1
-    frame = at.dataframe[0].value
-    return [{k: (None if v is None or (isinstance(v, float) and np.isnan(v)) else v) for k, v in row.items()}
-            for row in frame.to_dict("records")]
+    return at.dataframe[0].value.to_dict("records")
+
+
+def notes(at):
+    """The fair-comparison notes on the page."""
+    return [i.value for i in at.info if i.value.startswith(NOTE)]
+
+
+def legend_names(chosen):
+    """The player's legend names for a race: the optimizers' names, or "path so far" for a lone runner."""
+    return [OPTIMIZERS[k].name for k in chosen] if len(chosen) > 1 else ["path so far"]
 
 
 def check_race(at, chosen, context):
-    """A drawn race: healthy, three charts, one table row and one finite path per chosen optimizer."""
+    """A drawn race: healthy, the player and two charts, one table row, one run and one loss curve
+    per chosen optimizer, in the order chosen; every point sent is finite."""
     assert_healthy(at, context)
-    drawn = charts(at)
-    assert list(drawn) == CHARTS, (context, list(drawn))
+    assert list(components(at)) == COMPONENTS, (context, list(components(at)))
     names = [OPTIMIZERS[k].name for k in chosen]
     assert [row["optimizer"] for row in table(at)] == names, context
-    plotted = paths(at)
-    assert list(plotted) == names, context
-    for name, path in plotted.items():
+    assert player_names(at) == legend_names(chosen), context
+    for name, path in zip(names, player_runs(at), strict=True):
         assert len(path) >= 1 and np.all(np.isfinite(path)), (context, name)
-    return drawn
+    assert [t["name"] for t in figure(at, "losses")["data"] if t.get("showlegend", True)] == names, context
+
+
+def url_values(at_or_url):
+    """The URL's values, numbers as floats (how the URL spells a number is ui/state.py's business)."""
+    query = at_or_url if isinstance(at_or_url, dict) else dict(at_or_url.query_params)
+
+    def value(text):
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+    return {key: value(text) for key, text in query.items()}
 
 
 def rate_key(key):
+    """The session-state and URL key of an optimizer's learning rate in the race."""
     return f"race.{key}.learning_rate"
+
+
+def race_defaults(key):
+    """An optimizer's race settings by default: its own defaults, its race rate."""
+    return {h.name: h.default for h in lesson.race_specs(key)}
+
+
+def shown_slider_values(at, key):
+    """Show one optimizer's settings and read its sliders: the values the race really uses."""
+    select(at, settings=key)
+    return {h.name: widget(at, "select_slider" if h.log or h.near_one else "slider",
+                           f"race.{key}.{h.name}").value for h in lesson.race_specs(key)}
+
+
+def engine_path(landscape_key, optimizer_key, hyperparams, start, steps):
+    """A fresh engine run of the race (float32, as the engine computes), cut where it diverges."""
+    landscape = LANDSCAPES[landscape_key]
+    run = run_single(landscape.fn_with, optimizer_key, hyperparams, np.asarray(start, np.float32), MAX_STEPS,
+                     (np.asarray(landscape.theta(), np.float32),), box_for(landscape.bounds))
+    diverged = int(run.diverged_at)
+    end = diverged if 0 <= diverged <= steps else steps + 1
+    return np.asarray(run.params[:end], np.float32), np.asarray(run.loss[:end], np.float64)
+
+
+def assert_paths_are_the_engines(at, settings, context, landscape=DEFAULT_LANDSCAPE, steps=DEFAULT_STEPS,
+                                 start=None):
+    """Every path the player draws is exactly the engine's run with these settings ({key: {name: value}}):
+    the player sends the engine's float32 points unchanged, so no tolerance."""
+    start = LANDSCAPES[landscape].start if start is None else start
+    assert player_names(at) == legend_names(list(settings)), context
+    for (key, hyperparams), drawn in zip(settings.items(), player_runs(at), strict=True):
+        expected, _ = engine_path(landscape, key, hyperparams, start, steps)
+        np.testing.assert_array_equal(drawn, expected, err_msg=f"{context}: {key}")
 
 
 # ------------------------------------------------------------------------------------------ default run
 
 
-def test_default_race_runs_all_seven():
+def test_default_race_runs_all_seven_as_the_engine_does():
     at = fresh()
     check_race(at, list(OPTIMIZERS), "default")
     assert [t.value for t in at.title] == ["Optimizer race"]
     assert widget(at, "selectbox", "landscape").value == DEFAULT_LANDSCAPE
     assert widget(at, "slider", "steps").value == DEFAULT_STEPS
     assert widget(at, "multiselect", "race").value == list(OPTIMIZERS)
-    for key in OPTIMIZERS:
-        assert widget(at, "select_slider", rate_key(key)).value == race.RACE_RATES[key], key
-    rows = table(at)
-    assert all(row["diverged at step"] is None for row in rows), "the race's rates suit Rosenbrock"
-    start = LANDSCAPES[DEFAULT_LANDSCAPE].start
-    for name, path in paths(at).items():
-        assert len(path) == DEFAULT_STEPS + 1, name
-        np.testing.assert_allclose(path[0], start, atol=1e-3, err_msg=name)
-    assert not at.info, "no fair-comparison note before the button is pressed"
+    assert widget(at, "selectbox", "settings").value == next(iter(OPTIMIZERS))
+    for key, spec in OPTIMIZERS.items():
+        assert at.session_state[rate_key(key)] == spec.race_rate, key
+    assert dict(at.query_params) == {}, "a page on its defaults has a bare URL"
+    assert all(row["diverged at step"] == "—" for row in table(at)), "the race's rates suit Rosenbrock"
+    assert not notes(at), "no fair-comparison note before the button is pressed"
+    assert_paths_are_the_engines(at, {k: race_defaults(k) for k in OPTIMIZERS}, "default")
+    for path in player_runs(at):
+        assert len(path) == DEFAULT_STEPS + 1
+
+    # The loss chart draws J − J* (log axis by default) of the same runs: float32, so rtol 1e-6.
+    landscape = LANDSCAPES[DEFAULT_LANDSCAPE]
+    losses = figure(at, "losses")
+    assert losses["layout"]["yaxis"]["type"] == "log"
+    for key, spec in OPTIMIZERS.items():
+        _, loss = engine_path(DEFAULT_LANDSCAPE, key, race_defaults(key), landscape.start, DEFAULT_STEPS)
+        expected = np.maximum(loss - landscape.min_value, 1e-12)
+        np.testing.assert_allclose(decode(trace(losses, spec.name)["y"]), expected, rtol=1e-6, err_msg=key)
 
 
-def test_every_landscape_runs_all_seven():
+def code(at):
+    """The source code shown under the rule (st.code drops the file's last newline)."""
+    return [c.value.strip() for c in at.code]
+
+
+def test_the_rule_shown_is_the_one_picked():
+    at = fresh()
+    assert widget(at, "button_group", "rule").value == "sgd"
+    assert code(at) == [OPTIMIZERS["sgd"].source.strip()]
+    select(at, rule="adam")
+    assert_healthy(at, "rule adam")
+    assert code(at) == [OPTIMIZERS["adam"].source.strip()]
+    assert [m.value.strip("$\n") for m in at.latex] == [OPTIMIZERS["adam"].latex]
+    assert dict(at.query_params) == {"rule": "adam"}
+    select(at, race=["momentum", "sgd"])  # Adam is gone from the race: the first chosen rule shows
+    assert_healthy(at, "rule of a dropped optimizer")
+    assert code(at) == [OPTIMIZERS["momentum"].source.strip()]
+
+
+def test_every_landscape_runs_all_seven(monkeypatch):
+    # Each new surface would start seven tuning sweeps compiling in the background (ui/warm.py) that
+    # nobody asks for here: 120 compilations that slow this and the next tests down.
+    monkeypatch.setattr(warm, "ahead", lambda *args: None)
     at = fresh()
     for key in LANDSCAPES:
         select(at, landscape=key)
-        check_race(at, list(OPTIMIZERS), key)  # charts() also rejects NaN in any spec
+        check_race(at, list(OPTIMIZERS), key)  # components() also rejects NaN anywhere
+        start = np.float32(LANDSCAPES[key].start)
+        for path in player_runs(at):
+            np.testing.assert_array_equal(path[0], start, err_msg=key)
 
 
 def test_deselecting_every_optimizer_asks_for_one():
@@ -123,9 +221,22 @@ def test_deselecting_every_optimizer_asks_for_one():
     select(at, race=[])
     assert_healthy(at, "none chosen")
     assert any("Pick at least one optimizer" in w.value for w in at.warning)
-    assert not at.get("plotly_chart") and not at.dataframe
+    assert not at.get("component_instance") and not at.dataframe
+    assert dict(at.query_params) == {"race": ""}, "the empty race is in the URL"
     select(at, race=["adam", "sgd"])
     check_race(at, ["adam", "sgd"], "two chosen")  # in the order they were picked
+    assert widget(at, "selectbox", "settings").options == ["Adam", "SGD"]
+
+
+def test_colours_are_the_optimizers_own_on_the_race_and_alone():
+    """Each optimizer keeps its colour: in the race, and alone on the gradient-descent page."""
+    for key, run in zip(OPTIMIZERS, component_args(fresh(), "player")["figure"]["runs"], strict=True):
+        assert run["styles"]["trail"]["line"]["color"] == OPTIMIZERS[key].colour, key
+    for key, spec in OPTIMIZERS.items():
+        single = helpers.fresh(None, {"optimizer": key, "landscape": "quadratic"})
+        assert_healthy(single, key)
+        (run,) = component_args(single, "player")["figure"]["runs"]
+        assert run["styles"]["trail"]["line"]["color"] == spec.colour, key
 
 
 # ------------------------------------------------------------------------------------ settings, reset
@@ -133,30 +244,56 @@ def test_deselecting_every_optimizer_asks_for_one():
 
 def test_a_hyperparameter_moves_only_its_own_optimizer():
     at = fresh()
-    before = paths(at)
+    before = dict(zip(NAMES, player_runs(at), strict=True))
+    select(at, settings="adam")
     select(at, **{rate_key("adam"): 0.01})
-    after = paths(at)
     check_race(at, list(OPTIMIZERS), "adam lr 0.01")
-    assert before["Adam"].shape != after["Adam"].shape or not np.allclose(before["Adam"], after["Adam"])
-    np.testing.assert_allclose(before["Adam"][0], after["Adam"][0])
+    after = dict(zip(NAMES, player_runs(at), strict=True))
+    assert not np.array_equal(before["Adam"], after["Adam"])
+    np.testing.assert_array_equal(before["Adam"][0], after["Adam"][0])
     for name in before:
         if name != "Adam":
             np.testing.assert_array_equal(before[name], after[name], err_msg=name)
     select(at, **{"race.adam.b1": 0.5})
-    assert not np.allclose(after["Adam"], paths(at)["Adam"]), "b1 changes Adam's path too"
+    assert not np.array_equal(after["Adam"], player_runs(at)[NAMES.index("Adam")]), "b1 moves Adam too"
+    assert url_values(at) == {"settings": "adam", rate_key("adam"): 0.01, "race.adam.b1": 0.5}
 
 
-def test_reset_restores_the_defaults():
+def test_hidden_settings_are_kept_and_used():
+    """Only one optimizer's sliders are drawn at a time: the others keep (and run at) their values."""
     at = fresh()
-    defaults = {h.name: h.default for h in race.race_specs("adam")}
-    select(at, **{rate_key("adam"): 0.001, "race.adam.b1": 0.5, rate_key("sgd"): 0.01})
-    assert widget(at, "select_slider", rate_key("adam")).value == 0.001
+    select(at, settings="adam")
+    select(at, **{rate_key("adam"): 0.01, "race.adam.b1": 0.5})
+    select(at, settings="momentum")
+    select(at, **{rate_key("momentum"): 0.000501, "race.momentum.momentum": 0.5})
+    select(at, settings="sgd")
+    for rerun in range(2):  # Streamlit forgets an undrawn widget's value on the run after it went
+        at.session_state["step"] = rerun
+        at.run()
+        assert widget(at, "select_slider", "race.adam.b1") is None, "Adam's sliders are hidden"
+        settings = {k: race_defaults(k) for k in OPTIMIZERS}
+        settings["adam"].update(learning_rate=0.01, b1=0.5)
+        settings["momentum"].update(learning_rate=0.000501, momentum=0.5)
+        assert_paths_are_the_engines(at, settings, f"hidden, rerun {rerun}")
+        assert {"race.adam.b1", rate_key("adam"), "race.momentum.momentum"} <= set(at.query_params)
+    assert shown_slider_values(at, "adam") == settings["adam"], "the sliders show the kept values"
+    assert shown_slider_values(at, "momentum") == settings["momentum"]
+
+
+def test_reset_restores_the_defaults_of_one_optimizer():
+    at = fresh()
+    select(at, settings="sgd")
+    select(at, **{rate_key("sgd"): 0.01})
+    select(at, settings="adam")
+    select(at, **{rate_key("adam"): 0.001, "race.adam.b1": 0.5})
+    assert [b.key for b in at.button if b.key and b.key.startswith("reset.")] == ["reset.adam"]
     at.button(key="reset.adam").click().run()
     assert_healthy(at, "reset adam")
-    for name, value in defaults.items():
-        assert at.session_state[f"race.adam.{name}"] == pytest.approx(value), name
-    assert widget(at, "select_slider", rate_key("adam")).value == race.RACE_RATES["adam"]
-    assert widget(at, "select_slider", rate_key("sgd")).value == 0.01, "only Adam is reset"
+    assert shown_slider_values(at, "adam") == race_defaults("adam")
+    assert shown_slider_values(at, "sgd") == dict(race_defaults("sgd"), learning_rate=0.01), "only Adam"
+    settings = {k: race_defaults(k) for k in OPTIMIZERS}
+    settings["sgd"]["learning_rate"] = 0.01
+    assert_paths_are_the_engines(at, settings, "after the reset")
 
 
 # ------------------------------------------------------------------------------------- fair comparison
@@ -168,29 +305,47 @@ def chosen_rates(note):
     return {name: float(rate) for name, rate in CHOSEN_RATE.findall(chosen)}
 
 
-def test_fair_comparison_tunes_every_rate_and_says_so():
+def assert_robust_best(key, rate, landscape_key, start, steps):
+    """``rate`` is what the note says: the stop with the lowest final loss after ``steps`` steps among
+    the stops whose two neighbours also converge (checked on a fresh sweep of every stop)."""
+    landscape, stops = LANDSCAPES[landscape_key], lesson.rate_stops(key)
+    others = {n: v for n, v in race_defaults(key).items() if n != "learning_rate"}
+    summary = sweep(landscape.fn_with, key, dict(others, learning_rate=np.asarray(stops, np.float32)),
+                    np.tile(np.asarray(start, np.float32), (len(stops), 1)), MAX_STEPS,
+                    (np.asarray(landscape.theta(), np.float32),), box_for(landscape.bounds),
+                    active_steps=steps)
+    finite = (summary.diverged_at == NEVER) & np.isfinite(summary.final_loss)
+    i = stops.index(rate)
+    assert 0 < i < len(stops) - 1, f"{key}: η = {rate} is an end stop, with one neighbour"
+    assert finite[i - 1 : i + 2].all(), f"{key}: η = {rate} or a neighbour diverges"
+    safe = [j for j in range(1, len(stops) - 1) if finite[j - 1 : j + 2].all()]
+    assert summary.final_loss[i] == min(summary.final_loss[j] for j in safe), f"{key}: η = {rate}"
+
+
+def test_fair_comparison_tunes_each_rate_to_a_stop_and_the_race_runs_at_it():
     at = fresh()
-    losses_before = {row["optimizer"]: row["final loss"] for row in table(at)}
     fair_button(at).click().run()
     check_race(at, list(OPTIMIZERS), "after tuning")
-    notes = [i.value for i in at.info if i.value.startswith("**Fair comparison.**")]
-    assert len(notes) == 1, [i.value for i in at.info]
-    assert f"after {DEFAULT_STEPS} steps" in notes[0]
-    rates = chosen_rates(notes[0])
-    assert list(rates) == [OPTIMIZERS[k].name for k in OPTIMIZERS], notes[0]
-    for key in OPTIMIZERS:
-        slider = widget(at, "select_slider", rate_key(key))
-        assert slider.value == pytest.approx(rates[OPTIMIZERS[key].name], rel=1e-6), key
-        assert f"{slider.value:.6g}" in slider.options, "the tuned rate is one of the slider's stops"
-    rows = table(at)
-    assert [row["diverged at step"] for row in rows] == [None] * len(OPTIMIZERS), rows
-    for row in rows:  # the tuned rate is the stop with the lowest final loss; the old rate is a stop
-        assert row["final loss"] <= losses_before[row["optimizer"]] * (1 + 1e-3) + 1e-6, row
+    (note,) = notes(at)
+    assert f"after {DEFAULT_STEPS} steps" in note
+    assert "51 log-spaced stops from 0.0001 to 10" in note
+    rates = chosen_rates(note)
+    assert list(rates) == NAMES, note
+    used = {}
+    for key, spec in OPTIMIZERS.items():
+        assert len(lesson.rate_stops(key)) == 51, f"{key}: the note says 51 stops"
+        used[key] = shown_slider_values(at, key)  # read from the drawn sliders: what the race uses
+        rate = used[key]["learning_rate"]
+        assert format_number(rate) in widget(at, "select_slider", rate_key(key)).options, key
+        assert rate in lesson.rate_stops(key) and rate == pytest.approx(rates[spec.name], rel=1e-3), key
+        assert_robust_best(key, rate, DEFAULT_LANDSCAPE, LANDSCAPES[DEFAULT_LANDSCAPE].start, DEFAULT_STEPS)
+    assert_paths_are_the_engines(at, used, "tuned")
+    assert [row["diverged at step"] for row in table(at)] == ["—"] * len(OPTIMIZERS)
     # The note belongs to this race: another surface hides it, and the sliders keep the tuned rates.
     select(at, landscape="himmelblau")
     check_race(at, list(OPTIMIZERS), "himmelblau after tuning")
-    assert not [i.value for i in at.info if i.value.startswith("**Fair comparison.**")]
-    assert widget(at, "select_slider", rate_key("adam")).value == pytest.approx(rates["Adam"], rel=1e-6)
+    assert not notes(at)
+    assert at.session_state[rate_key("adam")] == used["adam"]["learning_rate"]
 
 
 def test_fair_comparison_note_goes_when_the_steps_change():
@@ -198,37 +353,30 @@ def test_fair_comparison_note_goes_when_the_steps_change():
     select(at, race=["adam", "sgd"])
     fair_button(at).click().run()
     assert_healthy(at, "tuned two")
-    notes = [i.value for i in at.info if i.value.startswith("**Fair comparison.**")]
-    assert len(notes) == 1 and list(chosen_rates(notes[0])) == ["Adam", "SGD"], notes
+    assert [list(chosen_rates(n)) for n in notes(at)] == [["Adam", "SGD"]]
     select(at, steps=DEFAULT_STEPS - 1)
-    assert not [i.value for i in at.info if i.value.startswith("**Fair comparison.**")]
+    assert not notes(at)
 
 
-# ------------------------------------------------------------------------------------ inside, stepping
+# ------------------------------------------------------------------------------------- inside, step
 
 
 @pytest.mark.parametrize("landscape", ["rosenbrock", "goldstein_price", "saddle"])
-def test_internals_at_a_middle_step_have_no_nan(landscape):
-    """Goldstein-Price diverges at once for three runners and the saddle sends one off the map: the
-    view inside the optimizers must still be plain JSON."""
+def test_inside_the_optimizers_follows_the_players_step(landscape):
+    """Goldstein-Price diverges at once for some runners and the saddle sends one off the map: the view
+    inside the optimizers shows each runner at the step or at its last point, in plain JSON."""
     at = fresh({"landscape": landscape})
-    select(at, inspect=DEFAULT_STEPS // 2)
-    drawn = check_race(at, list(OPTIMIZERS), f"{landscape} inspect middle")
-    assert widget(at, "slider", "inspect").value == DEFAULT_STEPS // 2
-    assert drawn["internals"]["data"], "the internals chart has traces"
-    assert any(s.value == f"Inside the optimizers at step {DEFAULT_STEPS // 2}" for s in at.subheader)
-
-
-def test_step_buttons_stay_inside_the_race():
-    at = fresh()
-    at.button(key="inspect.back").click().run()
-    assert widget(at, "slider", "inspect").value == 0
-    at.button(key="inspect.next").click().run()
-    assert widget(at, "slider", "inspect").value == 1
-    select(at, inspect=DEFAULT_STEPS)
-    at.button(key="inspect.next").click().run()
-    assert widget(at, "slider", "inspect").value == DEFAULT_STEPS
-    assert_healthy(at, "stepping")
+    for step in (DEFAULT_STEPS // 2, DEFAULT_STEPS, 0):
+        at.session_state["step"] = step
+        at.run()
+        check_race(at, list(OPTIMIZERS), f"{landscape} step {step}")
+        assert [s.value for s in at.subheader][0] == f"Inside the optimizers at step {step}"
+        internals = figure(at, "internals")
+        for name, path in zip(NAMES, player_runs(at), strict=True):
+            x, y = path[min(step, len(path) - 1)]
+            hover = trace(internals, f"{name}: origin")["hovertext"][0]
+            assert hover.startswith(f"<b>{name}</b> at ({float(x):.4g}, {float(y):.4g})"), (step, hover)
+        assert url_values(at).get("step") == (step or None), "the step is in the URL (but for 0)"
 
 
 # ------------------------------------------------------------------------------------------ the start
@@ -236,57 +384,122 @@ def test_step_buttons_stay_inside_the_race():
 
 def test_random_start_is_shared_by_every_runner():
     at = fresh()
-    select(at, start_mode="random")
+    select(at, start="random")
     assert_healthy(at, "random")
     bounds = LANDSCAPES[DEFAULT_LANDSCAPE].bounds
     firsts = []
     for seed in (1, 2):
         select(at, seed=seed)
         check_race(at, list(OPTIMIZERS), f"seed {seed}")
-        starts = np.array([path[0] for path in paths(at).values()])
+        starts = np.array([path[0] for path in player_runs(at)])
         assert np.all(starts == starts[0]), f"seed {seed}: every path starts at the same point"
-        expected, _ = clip_to_bounds(random_starts(seed, 1.0, 1)[0], bounds)
-        np.testing.assert_allclose(starts[0], expected, atol=1e-3)
+        expected, _ = clip_to_bounds(random_starts(seed, SIGMA[2], 1)[0], bounds)
+        np.testing.assert_array_equal(starts[0], np.float32(expected))
         firsts.append(starts[0])
     assert not np.allclose(firsts[0], firsts[1]), "another seed, another start"
+    assert_paths_are_the_engines(at, {k: race_defaults(k) for k in OPTIMIZERS}, "seed 2", start=firsts[1])
 
 
-# ---------------------------------------------------------------------------------- server validation
+# ------------------------------------------------------------------------------------- extreme values
 
 
-@pytest.mark.parametrize("query, chosen", [
-    ({"race": "foo,adam"}, ["adam"]),
-    ({"race": "foo"}, list(OPTIMIZERS)),
-    ({"landscape": "bar"}, list(OPTIMIZERS)),
-    ({"race": "foo,adam", "landscape": "bar"}, ["adam"]),
-    ({"race": "momentum,,sgd"}, ["momentum", "sgd"]),
-], ids=lambda v: "&".join(f"{k}={x}" for k, x in v.items()) if isinstance(v, dict) else None)
-def test_bogus_query_params_fall_back(query, chosen):
+def slider_ends(key):
+    """Every hyperparameter of an optimizer at its smallest, then at its largest stop."""
+    specs = lesson.race_specs(key)
+    return [{h.name: h.min for h in specs}, {h.name: h.max for h in specs}]
+
+
+def test_extreme_settings_are_drawn_even_when_runs_diverge():
+    at = fresh()
+    diverged = set()
+    for key in OPTIMIZERS:
+        select(at, settings=key)
+        for ends in slider_ends(key):
+            select(at, **{f"race.{key}.{name}": value for name, value in ends.items()})
+            check_race(at, list(OPTIMIZERS), f"{key} at {ends}")
+            assert shown_slider_values(at, key) == ends
+            i = NAMES.index(OPTIMIZERS[key].name)
+            row, path = table(at)[i], player_runs(at)[i]
+            expected, _ = engine_path(DEFAULT_LANDSCAPE, key, ends, LANDSCAPES[DEFAULT_LANDSCAPE].start,
+                                      DEFAULT_STEPS)
+            np.testing.assert_array_equal(path, expected, err_msg=f"{key} at {ends}")
+            if row["diverged at step"] != "—":  # the path stops at its last finite point
+                diverged.add(key)
+                assert len(path) == int(row["diverged at step"]), (key, row)
+                trace(figure(at, "losses"), f"{NAMES[i]} diverged at step {row['diverged at step']}")
+    assert "sgd" in diverged, "η = 10 blows plain gradient descent up on Rosenbrock"
+    at = fresh()  # the race's own rates: none diverges, so every path is as long as the steps
+    for steps in (1, MAX_STEPS):
+        select(at, steps=steps)
+        check_race(at, list(OPTIMIZERS), f"steps={steps}")
+        assert max(len(path) for path in player_runs(at)) == steps + 1
+
+
+def test_starts_at_the_corners_of_the_plot():
+    at = fresh()
+    (xmin, xmax), (ymin, ymax) = LANDSCAPES[DEFAULT_LANDSCAPE].bounds
+    for x, y in ((xmin, ymin), (xmax, ymax)):
+        select(at, **{"x0.rosenbrock": float(x), "y0.rosenbrock": float(y)})
+        check_race(at, list(OPTIMIZERS), f"start ({x}, {y})")
+        for path in player_runs(at):
+            np.testing.assert_array_equal(path[0], np.float32((x, y)))
+
+
+# ---------------------------------------------------------------------------------- bogus query params
+
+
+HUGE = "9" * 400  # a whole number past float's range: float() makes it inf
+LONG = "1" * 3000  # past the URL text limit
+SGD_RATE = {rate_key("sgd"): OPTIMIZERS["sgd"].race_rate}
+DEFAULT_VIEW = {"landscape": DEFAULT_LANDSCAPE, "steps": DEFAULT_STEPS, "race": list(OPTIMIZERS),
+                "settings": "sgd", "start": "point", "x0.rosenbrock": -1.5, "y0.rosenbrock": 2.0,
+                "log_loss": True, "rule": "sgd", "step": 0}
+BOGUS = [  # (query, the values that differ from the default view or are checked, the URL written back)
+    ({"race": "foo,adam"}, {"race": ["adam"], "settings": "adam", "rule": "adam",
+                            rate_key("adam"): OPTIMIZERS["adam"].race_rate}, {"race": "adam"}),
+    ({"race": "momentum,,sgd"}, {"race": ["momentum", "sgd"], "settings": "momentum", "rule": "momentum",
+                                 rate_key("momentum"): OPTIMIZERS["momentum"].race_rate},
+     {"race": "momentum,sgd"}),
+    ({"race": "sgd,sgd,momentum"}, {"race": ["sgd", "momentum"], **SGD_RATE}, {"race": "sgd,momentum"}),
+    ({"race": "sgd,,momentum,sgd"}, {"race": ["sgd", "momentum"]}, {"race": "sgd,momentum"}),
+    ({"landscape": "bar", "settings": "zzz", "rule": "nope", "log_loss": "maybe", "start": ""}, SGD_RATE, {}),
+    ({"steps": "nan", "x0.rosenbrock": "inf", "y0.rosenbrock": "-inf", "step": "NaN"}, {}, {}),
+    ({"steps": "1e309", "x0.rosenbrock": "1e309", rate_key("sgd"): "1e309", "step": HUGE}, SGD_RATE, {}),
+    ({"steps": HUGE, "y0.rosenbrock": "", rate_key("sgd"): "", "step": ""}, SGD_RATE, {}),
+    ({"steps": LONG, "x0.rosenbrock": LONG, rate_key("sgd"): "nan", "race": "adam," * 600}, SGD_RATE, {}),
+    ({"steps": "1" + "0" * 30, "x0.rosenbrock": "-1e30", rate_key("sgd"): "1e30"},
+     {"steps": MAX_STEPS, "x0.rosenbrock": -2.0, rate_key("sgd"): 10.0},
+     {"steps": "1000", "x0.rosenbrock": "-2.0", rate_key("sgd"): "10.0"}),
+    ({"steps": "-5", rate_key("sgd"): "-1", "step": "1e30"},
+     {"steps": 1, rate_key("sgd"): 1e-4, "step": MAX_STEPS},
+     {"steps": "1", rate_key("sgd"): "0.0001", "step": "1000"}),
+    ({"start": "random", "seed": HUGE, "sigma": "1e309"}, {"start": "random", "seed": 0, "sigma": SIGMA[2]},
+     {"start": "random"}),
+    ({"start": "random", "seed": "1" + "0" * 30, "sigma": "-inf"},
+     {"start": "random", "seed": 2**31 - 1, "sigma": SIGMA[2]}, {"start": "random", "seed": "2147483647"}),
+    ({"bogus": "1", "race.sgd.nothing": "2", "x0.himmelblau": "3"}, {}, {}),
+]
+
+
+@pytest.mark.parametrize("query, changed, url", BOGUS, ids=[",".join(q)[:60] for q, _, _ in BOGUS])
+def test_bogus_query_params_fall_back_quietly(query, changed, url):
     at = fresh(query)
-    check_race(at, chosen, str(query))
-    assert widget(at, "multiselect", "race").value == chosen
-    expected_landscape = query["landscape"] if query.get("landscape") in LANDSCAPES else DEFAULT_LANDSCAPE
-    assert widget(at, "selectbox", "landscape").value == expected_landscape
-    assert at.query_params["race"] == ",".join(chosen), "the URL is rewritten with the valid keys"
+    expected = dict(DEFAULT_VIEW, **changed)
+    if expected["start"] == "random":  # no typed start then
+        del expected["x0.rosenbrock"], expected["y0.rosenbrock"]
+    chosen = expected["race"]
+    check_race(at, chosen, str(query)[:200])
+    assert not at.warning, [w.value for w in at.warning]
+    for key, value in expected.items():
+        assert at.session_state[key] == value, (key, at.session_state[key])
+    assert url_values(at) == url_values(url), "the URL is rewritten with the valid values only"
 
 
-# Was an app bug (found here, fixed in 0ad66f2): repeated keys in ?race= reached the multiselect, SGD's
-# sliders were drawn twice and the page died with StreamlitDuplicateElementKey.
-@pytest.mark.parametrize("query", ["sgd,sgd,momentum", "sgd,,momentum,sgd"])
-def test_repeated_optimizer_in_the_query_is_dropped(query):
-    at = fresh({"race": query})
-    check_race(at, ["sgd", "momentum"], f"race={query}")
-
-
-def test_each_optimizer_keeps_its_colour_on_every_page():
-    from plotting.style import OPTIMIZER_COLOURS
-
-    race_page = charts(fresh())["contour"]
-    for key, spec in OPTIMIZERS.items():
-        trace = next(t for t in race_page["data"] if t.get("name") == f"whole path: {spec.name}")
-        assert trace["line"]["color"] == OPTIMIZER_COLOURS[key]
-        single = helpers.fresh(None, {"optimizer": key, "landscape": "quadratic"})
-        contour = next(json.loads(c.proto.spec) for c in single.get("plotly_chart")
-                       if any(t.get("name") == "whole path" for t in json.loads(c.proto.spec)["data"]))
-        whole = next(t for t in contour["data"] if t.get("name") == "whole path")
-        assert whole["line"]["color"] == OPTIMIZER_COLOURS[key], key
+@pytest.mark.xfail(strict=True, reason="suspected app bug: ui/state.py choices() parses a ?race= naming no "
+                   "known optimizer as an empty race instead of ignoring it (see the docstring)")
+def test_race_of_unknown_optimizers_only():
+    """``?race=foo`` names no optimizer at all: the page stays quiet (no exception, no error) and, as
+    malformed URL text is ignored (ui/state.py), opens on the default race of all seven."""
+    at = fresh({"race": "foo"})
+    assert_healthy(at, "race=foo")
+    assert widget(at, "multiselect", "race").value == list(OPTIMIZERS), texts(at)

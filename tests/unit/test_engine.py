@@ -10,6 +10,7 @@ import pytest
 
 import engine
 from engine import NEVER
+from engine.divergence import box_for, guarded_step, is_bad
 from landscapes import LANDSCAPES
 from tests.unit.compilations import compilations
 
@@ -273,3 +274,69 @@ def test_active_steps_stop_a_sweep_without_recompiling():
             np.testing.assert_array_equal(short.reached_at, full.reached_at)
     # Only the three "full" programs (one per active count, which is structure there) compiled.
     assert len(compiles) == 3
+
+
+# ------------------------------------------------------------------------------ the divergence freeze
+
+
+def doubling_run(start, steps, box, alive=True):
+    """p ← 2p under guarded_step, as an engine's scan would take it: (points, diverged_at)."""
+    p, diverged_at, points = jnp.float32(start), jnp.int32(NEVER), []
+    for k in range(steps):
+        new = 2 * p
+        live = jnp.bool_(alive) & (diverged_at == NEVER)
+        p, diverged_at, _ = guarded_step(live, (new**2, 4 * new, new), new, p, diverged_at, k, box)
+        points.append(float(p))
+    return [float(start), *points], int(diverged_at)
+
+
+def test_guarded_step_freezes_at_the_last_good_point_and_records_k_plus_one():
+    # 1, 2, 4, 8 stay inside |p| <= 10; the update from point 3 (8) to point 4 (16) leaves the box.
+    points, diverged_at = doubling_run(1.0, 7, 10.0)
+    assert diverged_at == 4
+    assert points == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0, 8.0, 8.0]
+    assert points[diverged_at] == points[diverged_at - 1], "the engines' params[d:] == params[d - 1]"
+    assert doubling_run(1.0, 3, 10.0) == ([1.0, 2.0, 4.0, 8.0], NEVER)
+    # Past a run's last step (or after it diverged) it is not alive: nothing moves and nothing is marked.
+    assert doubling_run(1.0, 7, 10.0, alive=False) == ([1.0] * 8, NEVER)
+
+
+def test_guarded_step_reports_whether_the_step_was_taken_and_freezes_a_pytree():
+    old = {"w": jnp.ones(3), "b": jnp.float32(0.5)}
+    new = {"w": jnp.array([1.0, jnp.nan, 2.0]), "b": jnp.float32(0.7)}
+    state, diverged_at, taken = guarded_step(jnp.bool_(True), (jnp.float32(1.0), new, new), new, old,
+                                             jnp.int32(NEVER), 9, 100.0)
+    assert int(diverged_at) == 10 and not bool(taken)
+    np.testing.assert_array_equal(state["w"], old["w"])
+    assert float(state["b"]) == 0.5, "every leaf stays where it was"
+    good = {"w": jnp.full(3, 2.0), "b": jnp.float32(0.7)}
+    state, diverged_at, taken = guarded_step(jnp.bool_(True), (jnp.float32(1.0), good, good), good, old,
+                                             jnp.int32(NEVER), 9, 100.0)
+    assert int(diverged_at) == NEVER and bool(taken) and float(state["b"]) == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize(("loss", "grad", "param", "bad"), [
+    (1.0, 1.0, 1.0, False),
+    (np.nan, 1.0, 1.0, True),
+    (np.inf, 1.0, 1.0, True),
+    (1.0, np.inf, 1.0, True),
+    (1.0, 1.0, np.nan, True),
+    (1.0, 1.0, 5.0, False),  # on the box's edge: still inside
+    (1.0, 1.0, -5.5, True),
+    (1.0, 1e30, 1.0, False),  # a huge but finite gradient alone is not divergence
+])
+def test_is_bad_means_not_finite_or_outside_the_box(loss, grad, param, bad):
+    params = [jnp.zeros(2), jnp.array([0.0, param], jnp.float32)]
+    grads = [jnp.zeros(2), jnp.array([grad, 0.0], jnp.float32)]
+    assert bool(is_bad(jnp.float32(loss), grads, params, 5.0)) == bad
+
+
+def test_the_box_is_a_hundred_plot_widths():
+    assert box_for(((-2, 2), (-1, 3))) == 400.0  # the wider side is 4 wide
+    assert box_for(((-10, 10), (-1, 1))) == 2000.0
+    # A plot away from the origin: the box still holds it a hundred times over.
+    assert box_for(((100, 101), (0, 1))) == 100.0 * 101
+    for landscape in LANDSCAPES.values():
+        box = box_for(landscape.bounds)
+        (x0, x1), (y0, y1) = landscape.bounds
+        assert box >= 100 * max(x1 - x0, y1 - y0) and box >= 100 * max(map(abs, (x0, x1, y0, y1)))

@@ -1,5 +1,6 @@
-"""The loss surfaces: the design.md table (domains, minima, minimum values), hand-computed values,
-jit/grad/vmap safety, and the quadratic bowl's Hessian."""
+"""The loss surfaces: every registered surface well formed, finite on its grid, minimal at its minima and
+jit/grad/vmap safe (a new surface is tested without editing a list); the design.md table (domains,
+minima, minimum values), hand-computed values, and the quadratic bowl's Hessian."""
 
 import math
 
@@ -8,7 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from engine import surface_grid
 from landscapes import LANDSCAPES
+from ui.compute import GRID_SIZE
 
 # design.md, "Test functions": key -> (usual domain, global minimisers, global minimum value).
 MC = (0.5 - math.pi / 3, -0.5 - math.pi / 3)
@@ -29,7 +32,7 @@ DESIGN = {
     "levi13": (((-10, 10), (-10, 10)), [(1, 1)], 0.0),
     "saddle": (((-2, 2), (-2, 2)), [], None),
 }
-KEYS = tuple(DESIGN) + ("quadratic", "trap")
+KEYS = tuple(LANDSCAPES)  # the registry itself: every surface the pages offer, the data surfaces too
 WITH_MINIMA = [key for key in KEYS if LANDSCAPES[key].minima]
 
 
@@ -44,9 +47,10 @@ def grid(key, n):
     return jnp.asarray(np.stack([xs.ravel(), ys.ravel()], axis=1), jnp.float32)
 
 
-def test_all_design_keys_exist():
-    assert set(KEYS) <= set(LANDSCAPES)
+def test_the_registry_holds_the_design_table_and_its_keys_are_its_records():
+    assert set(DESIGN) | {"quadratic", "trap", "linear_data", "logistic_data"} <= set(LANDSCAPES)
     assert all(landscape.key == key for key, landscape in LANDSCAPES.items())
+    assert WITH_MINIMA and len(WITH_MINIMA) < len(KEYS), "surfaces with and without a minimum"
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -93,6 +97,18 @@ def test_no_grid_point_is_below_min_value(key):
     values = np.asarray(jax.vmap(ls.fn)(grid(key, 60)))
     # Only float32 rounding can push a true value >= min_value below it: ~1e-5 near the minima.
     assert values.min() >= ls.min_value - 1e-4, f"{values.min()} < {ls.min_value}"
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_finite_on_the_grid_the_pages_draw(key):
+    ls = LANDSCAPES[key]
+    xs, ys, z = surface_grid(ls.fn_with, ls.bounds, ls.theta(), GRID_SIZE)
+    assert z.shape == (GRID_SIZE, GRID_SIZE) and np.all(np.isfinite(z))
+    # The grid's axes are the bounds in float32.
+    np.testing.assert_allclose([xs[0], xs[-1], ys[0], ys[-1]], np.ravel(ls.bounds), rtol=1e-6)
+    if ls.min_value is not None:
+        # float32 rounding of values near the minimum, as in test_no_grid_point_is_below_min_value.
+        assert z.min() >= ls.min_value - 1e-4
 
 
 def test_saddle_has_no_minimum_and_falls_along_y():

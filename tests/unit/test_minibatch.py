@@ -24,7 +24,7 @@ from tests.unit.compilations import compilations
 LINEAR = DATA_LANDSCAPES["linear"]
 N = 50  # one data-set size for the whole file: every compiled shape is shared
 DATA = {key: d.make_data(0, N, 0.5) for key, d in DATA_LANDSCAPES.items()}
-POINTS = {"linear": np.array([-2.0, 1.0], np.float32), "logistic": np.array([-2.0, 2.0], np.float32)}
+POINTS = {key: np.array(d.start, np.float32) for key, d in DATA_LANDSCAPES.items()}  # where each page starts
 SIZES = np.array([1, 2, 5, 7, 10, 25, N - 1, N])  # batch sizes whose spread is measured
 COUNT = 2000  # mini-batch estimates per batch size
 STEPS = 40
@@ -44,7 +44,7 @@ def finite_population(b, n=N):
     return (n - np.asarray(b, np.float64)) / (n - 1)
 
 
-@pytest.fixture(scope="module", params=["linear", "logistic"])
+@pytest.fixture(scope="module", params=list(DATA_LANDSCAPES))
 def noise(request):
     key = request.param
     d = DATA_LANDSCAPES[key]

@@ -1,4 +1,5 @@
-"""The small MLP and its data sets: gradients against finite differences, dropout, L2, seeding."""
+"""The small MLP and its data sets: gradients against finite differences, dropout (drawn by key or from
+uniforms drawn ahead), L2, the shared cross-entropy, seeding."""
 
 import jax
 import jax.numpy as jnp
@@ -6,7 +7,8 @@ import numpy as np
 import pytest
 from jax.flatten_util import ravel_pytree
 
-from models import datasets, mlp
+from landscapes.data import cross_entropy
+from models import datasets, losses, mlp
 
 SMALL = (2, 3, 3, 1)
 
@@ -97,13 +99,78 @@ def test_l2_adds_exactly_l2_times_the_squared_weights_and_not_the_biases():
         assert penalised - plain == pytest.approx(l2 * squares, rel=1e-5, abs=1e-6)
 
 
-def test_bce_from_logits_is_stable_and_matches_the_textbook_form():
-    z = jnp.array([-200.0, -3.0, 0.0, 2.0, 200.0])
-    for y in (0.0, 1.0):
-        loss = np.asarray(mlp.bce_from_logits(z, y))
-        assert np.all(np.isfinite(loss))
-        s = 1 / (1 + np.exp(-np.asarray(z[1:4], np.float64)))
-        np.testing.assert_allclose(loss[1:4], -(y * np.log(s) + (1 - y) * np.log(1 - s)), rtol=1e-5)
+def textbook_bce(z, y):
+    """−y log σ(z) − (1 − y) log(1 − σ(z)) in float64, written as it is taught (NaN or inf where σ rounds
+    to 0 or 1)."""
+    s = 1 / (1 + np.exp(-np.asarray(z, np.float64)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -(y * np.log(s) + (1 - y) * np.log(1 - s))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in exp:RuntimeWarning")
+def test_bce_from_logits_equals_the_textbook_form_where_it_is_finite_and_never_overflows():
+    z = np.r_[-200.0, -40.0, np.linspace(-30, 30, 121), 40.0, 200.0].astype(np.float32)
+    for y in (0.0, 1.0, 0.3):
+        loss = np.asarray(losses.bce_from_logits(jnp.asarray(z), y))
+        assert np.all(np.isfinite(loss)) and np.all(loss >= -1e-7)
+        expected = textbook_bce(z, y)
+        assert not np.all(np.isfinite(expected)), "the textbook form overflows at |z| = 200"
+        # Where it is finite, and where 1 − σ(z) in float64 (absolute error 1e-16) is still accurate to
+        # 1e-7 relative, i.e. |z| <= 20; beyond, the textbook form itself is off (at z = 30 by 1e-3).
+        usable = np.isfinite(expected) & (np.abs(z) <= 20)
+        assert usable.sum() == 81
+        # float32 softplus(z) − y z against float64: a few ulps of terms up to |z| = 20.
+        np.testing.assert_allclose(loss[usable], expected[usable], rtol=1e-5, atol=1e-6)
+    # Where σ(z) rounds to 1 the textbook form gives inf for y = 0; the stable form gives ≈ z.
+    assert float(losses.bce_from_logits(jnp.float32(200.0), 0.0)) == pytest.approx(200.0)
+    assert float(losses.bce_from_logits(jnp.float32(-200.0), 1.0)) == pytest.approx(200.0)
+
+
+def test_the_mlp_and_the_logistic_surface_share_the_cross_entropy():
+    params, x, y = small_problem("tanh")
+    z = mlp.forward(params, x, activation="tanh")
+    expected = textbook_bce(z, np.asarray(y, np.float64))
+    # Both are means / single terms of float32 softplus(z) − y z: a few ulps of values ~1.
+    loss = float(mlp.bce_loss(params, x, y, activation="tanh"))
+    np.testing.assert_allclose(loss, expected.mean(), rtol=1e-5)
+    np.testing.assert_allclose(loss, float(jnp.mean(losses.bce_from_logits(z, y))), rtol=1e-6)
+    w = jnp.array([0.7, -1.3])
+    for xi, yi in zip(np.asarray(x), np.asarray(y), strict=True):
+        got = float(cross_entropy(w, jnp.asarray(xi), yi))
+        assert got == float(losses.bce_from_logits(w @ xi, yi))
+        np.testing.assert_allclose(got, textbook_bce(float(w @ xi), float(yi)), rtol=1e-5, atol=1e-6)
+
+
+def test_dropout_from_keeps_exactly_where_the_uniform_is_below_one_minus_p():
+    p = 0.25
+    u = jnp.array([0.0, 0.5, 0.7499, 0.75, 0.9, 0.99999])
+    h = jnp.array([1.0, -2.0, 3.0, 4.0, 5.0, 6.0])
+    out = np.asarray(mlp.dropout_from(u, h, p))
+    np.testing.assert_allclose(out, [1 / 0.75, -2 / 0.75, 3 / 0.75, 0, 0, 0], rtol=1e-6)
+
+
+def test_forward_with_uniforms_drops_each_hidden_layer_by_its_own_uniforms():
+    """Uniforms of 0 keep every unit (scaled by 1/(1 − p)); uniforms near 1 drop every unit, leaving the
+    output bias; one layer's uniforms act on that layer only."""
+    p = 0.4
+    params, x, _ = small_problem("tanh")
+    widths = [w.shape[1] for w, _ in params[:-1]]
+    keep_all = [jnp.zeros((len(x), k)) for k in widths]
+    drop_all = [jnp.full((len(x), k), 0.9999) for k in widths]
+    z = mlp.forward(params, x, activation="tanh", dropout_rate=p, uniforms=keep_all)
+    h = np.asarray(x, np.float64)
+    for w, b in params[:-1]:
+        h = np.tanh(h @ np.asarray(w, np.float64) + np.asarray(b, np.float64)) / (1 - p)
+    expected = (h @ np.asarray(params[-1][0], np.float64) + np.asarray(params[-1][1], np.float64))[:, 0]
+    np.testing.assert_allclose(z, expected, rtol=1e-5, atol=1e-6)  # float32 against float64, 3 layers
+    dropped = mlp.forward(params, x, activation="tanh", dropout_rate=p, uniforms=drop_all)
+    np.testing.assert_allclose(dropped, float(params[-1][1][0]), rtol=1e-6)
+    first_only = mlp.forward(params, x, activation="tanh", dropout_rate=p,
+                             uniforms=[drop_all[0], keep_all[1]])
+    # Layer 1 all dropped: layer 2 sees tanh(b₂) for every example, whatever x.
+    assert np.ptp(np.asarray(first_only)) < 1e-6
+    loss = mlp.bce_loss(params, x, jnp.ones(len(x)), activation="tanh", dropout_rate=p, uniforms=keep_all)
+    assert float(loss) == pytest.approx(float(jnp.mean(losses.bce_from_logits(z, 1.0))), rel=1e-6)
 
 
 def test_init_schemes_and_depth():

@@ -1,4 +1,4 @@
-"""The seven update rules: registry contract, agreement with optax and with a float64 transcription of
+"""The update rules: registry contract, agreement with optax and with a float64 transcription of
 the design.md table, convergence on a convex quadratic, and pytrees of several arrays."""
 
 import inspect
@@ -22,7 +22,7 @@ EXPECTED_NAMES = {
     "adadelta": {"learning_rate", "rho", "eps"},
     "adam": {"learning_rate", "b1", "b2", "eps"},
 }
-KEYS = tuple(EXPECTED_NAMES)
+KEYS = tuple(OPTIMIZERS)  # the registry itself: a new rule is checked wherever a test needs no table
 
 # Non-default values, large enough eps, so that a swapped keyword or a misplaced eps shows.
 HP = {
@@ -113,16 +113,17 @@ SCENARIOS = {  # name -> (float32 gradient for ours/optax, float64 gradient for 
 }
 
 
-def test_registry_has_exactly_the_seven_keys():
-    assert sorted(OPTIMIZERS) == sorted(KEYS)
-    assert all(spec.key == key for key, spec in OPTIMIZERS.items())
+def test_the_lectures_seven_rules_keep_their_keyword_contract():
+    assert set(EXPECTED_NAMES) <= set(OPTIMIZERS)
+    for key, names in EXPECTED_NAMES.items():
+        assert {h.name for h in OPTIMIZERS[key].hyperparams} == names, key
 
 
 @pytest.mark.parametrize("key", KEYS)
 def test_spec_is_complete_and_make_takes_exactly_its_hyperparameters(key):
     spec = OPTIMIZERS[key]
     names = [h.name for h in spec.hyperparams]
-    assert set(names) == EXPECTED_NAMES[key] and len(names) == len(set(names))
+    assert "learning_rate" in names and len(names) == len(set(names))
     assert set(inspect.signature(spec.make).parameters) == set(names)
     assert spec.defaults() == {h.name: h.default for h in spec.hyperparams}
     assert spec.module == f"optimizers.{key}"
@@ -174,7 +175,7 @@ def test_adagrad_matches_torch_convention(scenario):
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize("key", HP)
 def test_matches_float64_reference_of_the_design_table(key, scenario):
     grad32, grad64, start = SCENARIOS[scenario]
     ours = trajectory(OPTIMIZERS[key].make(**HP[key]), grad32, start)
@@ -202,7 +203,7 @@ CONVERGENCE_HP = {
 }
 
 
-@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize("key", CONVERGENCE_HP)
 def test_reaches_the_minimum_of_a_convex_quadratic(key):
     grad = jax.jit(jax.grad(lambda p: 0.5 * (p[0] ** 2 + 4 * p[1] ** 2)))
     path = trajectory(OPTIMIZERS[key].make(**CONVERGENCE_HP[key]), lambda p, t: grad(p), (2.0, -1.5), 300)
@@ -247,7 +248,7 @@ def mlp_trajectory(opt, num_steps=20):
 @pytest.mark.parametrize("key", KEYS)
 def test_pytree_update_equals_update_of_the_flattened_vector(key):
     """Every rule is elementwise: on an MLP's list of (W, b) it acts as on one long vector."""
-    opt = OPTIMIZERS[key].make(**HP[key])
+    opt = OPTIMIZERS[key].make(**HP.get(key, OPTIMIZERS[key].defaults()))
     tree_path = [ravel_pytree(p)[0] for p in mlp_trajectory(opt)]
     flat0, unravel = ravel_pytree(mlp_params())
     flat_grad = jax.jit(lambda v: ravel_pytree(jax.grad(mlp_loss)(unravel(v)))[0])
@@ -257,7 +258,7 @@ def test_pytree_update_equals_update_of_the_flattened_vector(key):
     assert not np.allclose(flat_path[-1], flat_path[0]), "the parameters should have moved"
 
 
-@pytest.mark.parametrize("key", ["adam", "momentum", "nesterov", "rmsprop", "adadelta"])
+@pytest.mark.parametrize("key", ORACLES)
 def test_pytree_matches_optax(key):
     ours = mlp_trajectory(OPTIMIZERS[key].make(**HP[key]))
     theirs = mlp_trajectory(ORACLES[key](HP[key]))
@@ -266,7 +267,7 @@ def test_pytree_matches_optax(key):
         np.testing.assert_allclose(ravel_pytree(a)[0], ravel_pytree(b)[0], rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("key", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("key", [k for k in KEYS if OPTIMIZERS[k].internals is not None])
 def test_internals_explain_the_update(key):
     """The velocity and per-coordinate step size the page draws are exactly what the update used."""
     spec = OPTIMIZERS[key]

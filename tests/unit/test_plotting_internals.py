@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pytest
 
 from optimizers import OPTIMIZERS
-from plotting.internals import direction, internals_figure
+from plotting.internals import FALLBACK_COLOUR, direction, internals_figure
 
 START = jnp.array([1.0, 1.0])
 NAN, INF = float("nan"), float("inf")
@@ -32,7 +32,8 @@ def entry_at(key, step):
         updates, state = opt.update(grads, state, params)
         before, params = params, params + updates
     velocity = inside.get("velocity")
-    return dict(key=key, name=spec.name, point=np.asarray(before), grad=np.asarray(grads),
+    return dict(key=key, name=spec.name, colour=spec.colour, step_size_rule=spec.step_size_rule,
+                point=np.asarray(before), grad=np.asarray(grads),
                 velocity=None if velocity is None else np.asarray(velocity),
                 step_size=np.asarray(inside["step_size"]), update=np.asarray(params - before))
 
@@ -116,6 +117,25 @@ def test_bars_are_the_step_sizes():
     low, high = figure.to_dict()["layout"]["yaxis2"]["range"]
     sizes = np.log10([s for e in entries for s in e["step_size"]])
     assert low < sizes.min() and sizes.max() < high
+
+
+def test_each_optimizer_is_drawn_in_its_own_colour_with_its_step_size_rule():
+    entries = entries_at(1)
+    figure = internals_figure(entries, step=1)
+    colours = [OPTIMIZERS[e["key"]].colour for e in entries]
+    for coord in "xy":
+        bars = figure.trace(f"step size along {coord}")
+        assert bars["marker"]["color"] == colours
+        for e, text in zip(entries, bars["hovertext"], strict=True):
+            assert OPTIMIZERS[e["key"]].step_size_rule in text
+    for e in entries:
+        assert figure.trace(f"{e['name']}: update")["line"]["color"] == OPTIMIZERS[e["key"]].colour
+        assert figure.trace(f"{e['name']}: origin")["marker"]["color"] == OPTIMIZERS[e["key"]].colour
+    ticks = figure.to_dict()["layout"]["xaxis2"]["ticktext"]
+    assert all(f"color:{c}" in t for c, t in zip(colours, ticks, strict=True))
+    plain = {k: v for k, v in entries[0].items() if k not in ("colour", "step_size_rule")}
+    bars = internals_figure([plain], step=1).trace("step size along x")
+    assert bars["marker"]["color"] == [FALLBACK_COLOUR], "an entry without a colour is drawn grey"
 
 
 def test_last_step_has_no_update_arrow():

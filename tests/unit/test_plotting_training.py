@@ -1,5 +1,6 @@
 """The training figures: the decision-boundary animation and the loss curves with their marks."""
 
+import base64
 import json
 
 import numpy as np
@@ -32,33 +33,59 @@ def no_nan(fig):
     json.loads(json.dumps(fig.to_dict(), allow_nan=False))
 
 
+def probabilities(trace):
+    """A contour trace's z: p(class 1) × 255 as a uint8 typed array {dtype, bdata, shape}, decoded."""
+    z = trace["z"]
+    assert z["dtype"] == "u1"
+    rows, cols = (int(n) for n in z["shape"].split(","))
+    return np.frombuffer(base64.b64decode(z["bdata"]), np.uint8).reshape(rows, cols)
+
+
 @pytest.mark.parametrize("count", [1, 2])
 def test_boundary_animation_validates_and_has_a_frame_per_snapshot(count):
     fig = animation(count)
-    checked = go.Figure(fig.to_dict())  # plotly validates every property
+    spec = fig.to_dict()
+    checked = go.Figure(spec)  # plotly validates every property
     assert [f.name for f in checked.frames] == [str(s) for s in STEPS]
-    for frame in checked.frames:
-        assert sum(t.type == "heatmap" for t in frame.data) == count
-        assert len(frame.data) == len(frame.traces) == 2 * count  # heatmap and contour per panel
+    for frame in spec["frames"]:
+        # One contour trace per panel colours p(class 1) and draws the p = 0.5 line: the grid sent once.
+        assert [t["type"] for t in frame["data"]] == ["contour"] * count
+        assert len(frame["traces"]) == count
     assert checked.layout.sliders[0].active == len(STEPS) - 1, "opens on the last snapshot"
-    heatmaps = [t for t in checked.data if t.type == "heatmap"]
-    assert len(heatmaps) == count
-    for heatmap in heatmaps:
-        assert np.allclose(np.asarray(heatmap.z), 1.0), "the figure shows the trained (last) model"
-    first = [t for t in checked.frames[0].data if t.type == "heatmap"][0]
-    assert np.allclose(np.asarray(first.z), 0.0)
+    contours = [t for t in spec["data"] if t["type"] == "contour"]
+    assert len(contours) == count
+    for contour in contours:
+        assert (contour["zmin"], contour["zmax"]) == (0, 255)
+        assert contour["contours"]["start"] == contour["contours"]["end"] == 127.5, "the p = 0.5 line"
+        assert np.all(probabilities(contour) == 255), "the figure shows the trained (last) model"
+    for k, frame in enumerate(spec["frames"]):
+        for trace in frame["data"]:
+            # Snapshot k has p = k / 3 everywhere: rounded to the nearest of 256 levels.
+            assert probabilities(trace).shape == (G, G)
+            assert np.all(probabilities(trace) == round(255 * k / (len(STEPS) - 1)))
     assert [a.text for a in checked.layout.annotations] == (
         ["this run"] if count == 1 else ["without regularization", "with regularization"])
     no_nan(fig)
 
 
+def test_probabilities_round_to_bytes_and_clip():
+    xs = ys = np.linspace(-1, 1, 3)
+    probs = np.array([[0.0, 0.5, 1.0], [0.002, 0.998, 1.7], [-0.3, 0.25, 0.75]])
+    fig = boundary_animation(xs, ys, [dict(probs=probs[None], train=(np.zeros((1, 2)), np.zeros(1)),
+                                           val=(np.zeros((1, 2)), np.ones(1)))], (0,), titles=["one"])
+    z = probabilities(fig.to_dict()["data"][0])
+    np.testing.assert_array_equal(z, [[0, 128, 255], [1, 254, 255], [0, 64, 191]])  # rint(p × 255)
+
+
 def test_two_panels_sit_side_by_side_on_their_own_axes():
-    fig = go.Figure(animation(2).to_dict())
+    spec = animation(2).to_dict()
+    fig = go.Figure(spec)
     assert {t.xaxis for t in fig.data} == {"x", "x2"}
     left, right = fig.layout.xaxis.domain, fig.layout.xaxis2.domain
     assert left[1] < right[0], "the panels do not overlap"
-    moving = fig.frames[-1].traces
-    assert all(fig.data[i].type in ("heatmap", "contour") for i in moving), "frames only redraw the fields"
+    moving = spec["frames"][-1]["traces"]
+    assert [spec["data"][i]["type"] for i in moving] == ["contour"] * 2, "frames redraw only the fields"
+    assert [spec["data"][i]["xaxis"] for i in moving] == ["x", "x2"]
 
 
 def curves_run(name, colour, stopped_at=None, nan_at=None):

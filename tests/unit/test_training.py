@@ -4,7 +4,7 @@ import jax
 import numpy as np
 import pytest
 
-from engine.training import NEVER, early_stopping, early_stopping_step, train
+from engine.training import NEVER, _dropout_draws, early_stopping, early_stopping_step, train
 from models import datasets, mlp
 from tests.unit.compilations import compilations
 
@@ -91,13 +91,67 @@ def test_early_stopping_marks_a_step_on_an_overfitting_run():
 
 
 def test_steps_not_a_multiple_of_eval_every_stop_exactly_at_steps(circle):
-    common = dict(steps=95, batch_size=16, seed=2, dropout_rate=0.2, l2=1e-3, snapshots=2)
+    # Without dropout: a block's dropout uniforms are drawn at once from a key folded with the block's first
+    # step, so with dropout the random stream (and the result) depends on eval_every. Without it the only
+    # randomness is the initialisation and the epoch orders, which do not, so the runs must agree.
+    common = dict(steps=95, batch_size=16, seed=2, dropout_rate=0.0, l2=1e-3, snapshots=2)
     a = train(SIZES, "tanh", "sgd", {"learning_rate": 0.3}, *circle, eval_every=10, **common)
     b = train(SIZES, "tanh", "sgd", {"learning_rate": 0.3}, *circle, eval_every=5, **common)
     assert list(a.eval_steps) == [*range(0, 91, 10), 95]
+    assert list(b.eval_steps) == [*range(0, 96, 5)]
     for (wa, ba), (wb, bb) in zip(a.snapshots, b.snapshots, strict=True):
+        # The same 95 updates, scanned in blocks of another length: a few float32 ulps at most.
         np.testing.assert_allclose(wa[-1], wb[-1], rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(ba[-1], bb[-1], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(a.snapshots[0][0][-1], a.snapshots[0][0][0]), "the weights moved"
+
+
+def test_the_same_settings_give_bit_identical_runs_and_dropout_changes_them(circle):
+    # The structure of test_moving_numeric_sliders_never_recompiles (40 steps, blocks of 10, 5 snapshots):
+    # one compiled program serves both tests.
+    common = dict(steps=40, batch_size=16, seed=4, l2=1e-3, eval_every=10, snapshots=5)
+    first = train(SIZES, "tanh", "adam", {"learning_rate": 0.02}, *circle, dropout_rate=0.3, **common)
+    again = train(SIZES, "tanh", "adam", {"learning_rate": 0.02}, *circle, dropout_rate=0.3, **common)
+    for got, want in zip(jax.tree.leaves(first), jax.tree.leaves(again), strict=True):
+        np.testing.assert_array_equal(got, want)
+    other = train(SIZES, "tanh", "adam", {"learning_rate": 0.02}, *circle, dropout_rate=0.1, **common)
+    assert not np.array_equal(first.snapshots[0][0][-1], other.snapshots[0][0][-1]), "the rate is used"
+
+
+DRAW_SIZES = (2, 64, 32, 1)  # two hidden layers of 64 and 32 units
+EVAL_EVERY, N = 10, 500
+
+
+@pytest.fixture(scope="module")
+def draws():
+    return _dropout_draws(jax.random.PRNGKey(7), 30, EVAL_EVERY, N, DRAW_SIZES)
+
+
+def test_a_blocks_draws_are_uniforms_for_every_step_example_and_hidden_unit(draws):
+    assert [d.shape for d in draws] == [(EVAL_EVERY, N, 64), (EVAL_EVERY, N, 32)]
+    for d in draws:
+        assert 0.0 <= float(d.min()) and float(d.max()) < 1.0
+    again = _dropout_draws(jax.random.PRNGKey(7), 30, EVAL_EVERY, N, DRAW_SIZES)
+    np.testing.assert_array_equal(draws[0], again[0])
+    other_block = _dropout_draws(jax.random.PRNGKey(7), 40, EVAL_EVERY, N, DRAW_SIZES)
+    assert not np.array_equal(draws[0], other_block[0]), "each block draws afresh"
+    assert not np.array_equal(draws[0][..., :32], draws[1]), "each layer draws its own"
+
+
+@pytest.mark.parametrize("p", [0.1, 0.3, 0.6])
+def test_the_draws_keep_each_unit_with_probability_one_minus_p(draws, p):
+    for d in draws:
+        keep = np.asarray(mlp.dropout_from(d, np.ones(d.shape, np.float32), p)) != 0
+        # Bernoulli(1 − p) over all draws (480k in all, 320k or 160k per layer): standard error
+        # sqrt(p(1 − p)/count) <= 0.0012; five of them.
+        assert abs(keep.mean() - (1 - p)) < 5 * np.sqrt(p * (1 - p) / keep.size)
+        # Per unit, over the block's 10 steps x 500 examples (5000 draws): five standard errors; with 96
+        # units a deviation that large happens by chance with probability ~1e-4.
+        per_unit = keep.mean(axis=(0, 1))
+        assert np.abs(per_unit - (1 - p)).max() < 5 * np.sqrt(p * (1 - p) / (EVAL_EVERY * N))
+        # Steps are independent: a unit is kept at steps 0 and 1 together with probability (1 − p)².
+        both = (keep[0] & keep[1]).mean()
+        assert abs(both - (1 - p) ** 2) < 5 * np.sqrt((1 - p) ** 2 * (1 - (1 - p) ** 2) / keep[0].size)
 
 
 def test_a_run_that_leaves_the_box_is_frozen(circle):

@@ -122,16 +122,52 @@ def without_regularizer(settings):
     return dict(settings, dropout=0.0, l2=0.0, patience=NO_STOP)
 
 
-def verdict(history):
-    """Accuracies, the best validation loss and what happened at the end, in one sentence."""
-    gap = float(history.val_loss[-1] - history.val_loss.min())
+UNDERFIT_ACCURACY = 0.8  # below this on its own training data, a model is too small for them
+OVERFIT_RISE = 0.1  # a validation-loss rise above its best larger than this (and than noise) is overfitting
+
+
+def _at(history, step, values):
+    """A curve's value at one evaluation step."""
+    return float(values[list(history.eval_steps).index(step)])
+
+
+def _rise(history):
+    """How far the validation loss ended above its best, and whether the training loss fell meanwhile."""
+    rise = float(history.val_loss[-1] - history.val_loss.min())
+    fell = float(history.train_loss[-1]) < _at(history, history.best_step, history.train_loss)
+    return rise, fell
+
+
+def _kept_model(history):
+    """What early stopping keeps: the best-validation model's numbers, and what training on would do."""
+    best, end = history.best_step, int(history.eval_steps[-1])
+    kept_loss = _at(history, best, history.val_loss)
+    text = (f"early stopping stopped at step {history.stopped_at} and kept the step-{best} model: "
+            f"training accuracy {_at(history, best, history.train_accuracy):.0%}, validation accuracy "
+            f"{_at(history, best, history.val_accuracy):.0%}, validation loss {kept_loss:.3f}")
+    if _at(history, best, history.train_accuracy) < UNDERFIT_ACCURACY:
+        return text + " — **underfitting**: too small a model, and stopping early cannot help that."
+    later = f". Trained on to step {end:,}, it would have ended at {float(history.val_loss[-1]):.3f}"
+    if float(history.val_loss[-1]) - kept_loss > OVERFIT_RISE:
+        return text + later + ": **overfitting** that the kept model never sees."
+    return text + later + "."
+
+
+def verdict(history, unregularized=None):
+    """What the run shows, in one sentence: underfitting, overfitting (beside the unregularized run's
+    rise, when given), no overfitting, or the model early stopping kept."""
+    if history.stopped_at >= 0:
+        return _kept_model(history)
+    rise, fell = _rise(history)
     text = (f"training accuracy {history.train_accuracy[-1]:.0%}, validation accuracy "
             f"{history.val_accuracy[-1]:.0%}; validation loss {history.val_loss[-1]:.3f} at the end, "
             f"{history.val_loss.min():.3f} at its best (step {history.best_step})")
-    if history.stopped_at >= 0:
-        kept = float(history.val_loss[list(history.eval_steps).index(history.best_step)])
-        text += (f"; early stopping stops at step {history.stopped_at} and keeps the "
-                 f"step-{history.best_step} model (validation loss {kept:.3f})")
-    elif gap > 0.1:
-        text += f": the validation loss rose by {gap:.2f} while the training loss fell — overfitting"
-    return text + "."
+    if float(history.train_accuracy[-1]) < UNDERFIT_ACCURACY:
+        return text + ": even its own training data are fitted badly — **underfitting**, too small a model."
+    if rise > OVERFIT_RISE and fell:
+        text += f": it rose by {rise:.2f} while the training loss fell — **overfitting**"
+        other = None if unregularized is None else _rise(unregularized)[0]
+        if other is not None and other > 2 * rise:
+            text += f", {other / rise:.0f} times less than without regularization (a rise of {other:.2f})"
+        return text + "."
+    return text + f": it stays within {max(rise, 0.0):.2f} of its best — **no overfitting**."

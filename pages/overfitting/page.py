@@ -47,8 +47,10 @@ if results:
                    "the black line is the decision boundary. Filled dots train, open dots validate. "
                    "It opens on the model kept (the best-validation one where early stopping stopped, "
                    "else the last); Play shows the boundary as training goes on.")
+    plain = results["without regularization"].history if compare else None
     for name, result in results.items():
-        st.markdown(f"**{name.capitalize()}**: {lesson.verdict(result.history)}")
+        reference = plain if name == "with regularization" else None
+        st.markdown(f"**{name.capitalize()}**: {lesson.verdict(result.history, reference)}")
     with friendly_errors("drawing the loss curves"):
         curves = [lesson.curve(name, colour, r.history)
                   for (name, r), colour in zip(results.items(), colours, strict=True)]

@@ -1,16 +1,23 @@
 """Work done ahead of the first user who needs it: compilations started in the background."""
 
+import atexit
 import logging
+import os
 import threading
 
 LOG = logging.getLogger("loss_landscape_lab")
+JOIN_AT_EXIT_S = 60  # a compilation cut off at exit can abort the interpreter: let it finish
 _started: set = set()
+_threads: list = []
 _lock = threading.Lock()
 
 
 def ahead(key, fn, *args):
-    """Run ``fn(*args)`` once per ``key`` and process, in a daemon thread (it compiles what a later
-    click would otherwise wait for). Failures are logged, never shown: nobody is waiting for it."""
+    """Run ``fn(*args)`` once per ``key`` and process, in a background thread (it compiles what a later
+    click would otherwise wait for). Failures are logged, never shown: nobody is waiting for it.
+    ``LLL_WARM=0`` turns it off (tests that walk every surface would start a compilation for each)."""
+    if os.environ.get("LLL_WARM", "1") == "0":
+        return
     with _lock:
         if key in _started:
             return
@@ -22,4 +29,13 @@ def ahead(key, fn, *args):
         except Exception:  # noqa: BLE001 - a warm-up that fails leaves the work to the real call
             LOG.exception("warming %s failed", key)
 
-    threading.Thread(target=run, name=f"warm {key}", daemon=True).start()
+    thread = threading.Thread(target=run, name=f"warm {key}", daemon=True)
+    _threads.append(thread)
+    thread.start()
+
+
+@atexit.register
+def _finish():
+    """Let running warm-ups end before the interpreter does."""
+    for thread in list(_threads):
+        thread.join(timeout=JOIN_AT_EXIT_S)

@@ -495,8 +495,6 @@ def test_bogus_query_params_fall_back_quietly(query, changed, url):
     assert url_values(at) == url_values(url), "the URL is rewritten with the valid values only"
 
 
-@pytest.mark.xfail(strict=True, reason="suspected app bug: ui/state.py choices() parses a ?race= naming no "
-                   "known optimizer as an empty race instead of ignoring it (see the docstring)")
 def test_race_of_unknown_optimizers_only():
     """``?race=foo`` names no optimizer at all: the page stays quiet (no exception, no error) and, as
     malformed URL text is ignored (ui/state.py), opens on the default race of all seven."""

@@ -128,9 +128,9 @@ class Socket:
 
 
 def start_server(port, cache_dir):
-    """``streamlit run app.py`` on ``port`` with its JAX cache in ``cache_dir``; (process, epoch ms)."""
+    """``streamlit run serve.py`` on ``port`` with its JAX cache in ``cache_dir``; (process, epoch ms)."""
     env = {**os.environ, "LLL_CACHE_DIR": str(cache_dir), "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
                "--server.headless", "true"]
     started = time.time() * 1e3
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

@@ -31,11 +31,13 @@ class Shown(NamedTuple):
         return len(self.path) - 1
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def grid(landscape_key, theta):
+def grid_values(landscape_key, theta):
     """Axes and values of the surface on a GRID_SIZE x GRID_SIZE grid."""
     landscape = LANDSCAPES[landscape_key]
     return surface_grid(landscape.fn_with, landscape.bounds, np.asarray(theta, np.float32), GRID_SIZE)
+
+
+grid = st.cache_data(max_entries=64, show_spinner=False)(grid_values)
 
 
 def lr_scale(schedule, steps):
@@ -46,8 +48,7 @@ def lr_scale(schedule, steps):
     return schedule_factors(schedule[0], MAX_STEPS, total=steps, **schedule[1])
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def trajectory(landscape_key, theta, optimizer_key, hyperparams, start, schedule=None, steps=MAX_STEPS):
+def run_of(landscape_key, theta, optimizer_key, hyperparams, start, schedule=None, steps=MAX_STEPS):
     """MAX_STEPS steps of one optimizer from one start (``hyperparams``: {name: value}).
 
     ``steps`` matters only to a schedule (a cosine ends at the run's last shown step).
@@ -55,6 +56,9 @@ def trajectory(landscape_key, theta, optimizer_key, hyperparams, start, schedule
     landscape = LANDSCAPES[landscape_key]
     return run_single(landscape.fn_with, optimizer_key, hyperparams, np.asarray(start, np.float32), MAX_STEPS,
                       (np.asarray(theta, np.float32),), box_for(landscape.bounds), lr_scale(schedule, steps))
+
+
+trajectory = st.cache_data(max_entries=256, show_spinner=False)(run_of)
 
 
 def shown(run, steps):

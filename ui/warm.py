@@ -39,3 +39,32 @@ def _finish():
     """Let running warm-ups end before the interpreter does."""
     for thread in list(_threads):
         thread.join(timeout=JOIN_AT_EXIT_S)
+
+
+def start_of_server():
+    """What the first visitor would wait for, done when the server starts: every lesson's modules
+    imported (JAX, Plotly, the engine) and the default page's computations compiled (the trajectory,
+    the surface's grid and picture, the every-stop sweep)."""
+    import importlib
+
+    import numpy as np
+
+    from landscapes import LANDSCAPES
+    from optimizers import OPTIMIZERS
+    from plotting import player_figure
+    from ui import compute
+
+    for lesson in ("gradient_descent", "backpropagation", "learning_rate", "optimizer_race", "mini_batches",
+                   "overfitting"):
+        importlib.import_module(f"pages.{lesson}.lesson")
+    # A component checks every argument against pandas' and pyarrow's types, importing both the first
+    # time: 0.7 s of the first visitor's wait.
+    importlib.import_module("pandas")
+    importlib.import_module("pyarrow")
+    landscape, spec = LANDSCAPES["quadratic"], OPTIMIZERS["sgd"]  # the default page's defaults
+    theta = tuple(float(v) for v in landscape.theta())
+    run = compute.run_of(landscape.key, theta, spec.key, spec.defaults(), landscape.start)
+    xs, ys, z = compute.grid_values(landscape.key, theta)
+    player_figure(xs, ys, z, [dict(name="path", colour=spec.colour, path=np.asarray(run.params[:2]))],
+                  log_color=landscape.log_color, minima=landscape.minima)
+    compute.stops_sweep(landscape.key, theta, spec.key, spec.defaults(), landscape.start)

@@ -60,7 +60,7 @@ view = st.segmented_control("Show below", list(lesson.VIEWS), format_func=lesson
 if view == "surface":
     with friendly_errors("drawing the 3D surface"):
         chart(surface_with_path(xs, ys, z, run.path, run.loss, log_color=landscape.log_color, inspect_step=k,
-                                colour=spec.colour), key="surface")
+                                colour=spec.colour), key="surface", three_d=True)
 elif view == "rule":
     panels.rule_and_code(spec)
 else:

@@ -72,12 +72,12 @@ def _stop(process):
 
 @pytest.fixture(scope="session")
 def server():
-    """Start ``streamlit run app.py`` on a free port; yield its base URL; stop it afterwards."""
+    """Start ``streamlit run serve.py`` (the README's command) on a free port; yield its base URL; stop it."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = tempfile.NamedTemporaryFile(prefix="streamlit-stderr-", suffix=".log", delete=False)
     _SERVER_LOG["path"] = log.name
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
                "--server.headless", "true"]
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=log,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})

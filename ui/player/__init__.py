@@ -127,11 +127,12 @@ def shown_step(step, last):
     return last if step < 0 or step > last else step
 
 
-def chart(figure, *, key):
+def chart(figure, *, key, three_d=False):
     """A Plotly figure drawn by plotly.js in the player's frame: updates cost the browser far less than
-    ``st.plotly_chart``, which re-renders the page's React tree around it."""
+    ``st.plotly_chart``, which re-renders the page's React tree around it. ``three_d`` loads the full
+    plotly.js (3D traces); every other chart gets the cartesian build, three times quicker to start."""
     _component(mode="chart", figure=figure.to_dict() if hasattr(figure, "to_dict") else figure, group=None,
-               step=0, axes=[], key=key, default=None)
+               step=0, axes=[], bundle="full" if three_d else "cartesian", key=key, default=None)
 
 
 def linked_chart(figure, *, key, player_key, last, axes=("x",)):

@@ -337,13 +337,29 @@ try {
     }
   });
 } catch (e) { /* no parent frame */ }
+// plotly.js, loaded on the first render: the cartesian build (a third of the full one, three times
+// quicker to start) unless a figure needs more (the 3D view asks for "full").
+const BUNDLES = {cartesian: "plotly-cartesian.min.js", full: "plotly.min.js"};
+let plotlyLoaded = null;
+
+function loadPlotly(bundle) {
+  if (!plotlyLoaded) {
+    plotlyLoaded = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = BUNDLES[bundle] || BUNDLES.cartesian;
+      script.onload = resolve;
+      script.onerror = () => reject(new Error(`could not load ${script.src}`));
+      document.head.appendChild(script);
+    });
+  }
+  return plotlyLoaded;
+}
+
 window.addEventListener("message", event => {
   if (!event.data || event.data.type !== "streamlit:render") return;
-  try {
-    (event.data.args.mode === "chart" ? renderChart : renderPlayer)(event.data.args);
-  } catch (error) {
-    readout.textContent = `Could not draw: ${error}`;
-  }
+  const args = event.data.args;
+  loadPlotly(args.bundle).then(() => (args.mode === "chart" ? renderChart : renderPlayer)(args))
+    .catch(error => { readout.textContent = `Could not draw: ${error}`; });
 });
 new ResizeObserver(fitHeight).observe(document.body);
 send("streamlit:componentReady", {apiVersion: 1});

@@ -116,6 +116,6 @@ def seed_input(label, key, default=0):
     return int(clean_number(value, 0, 2**31 - 1, default))
 
 
-def toggle(label, key, default=False, container=st):
+def toggle(label, key, default=False, container=st, help=None):
     """A switch, bound."""
-    return bool(container.toggle(label, key=state.bind(state.flag(key, default))))
+    return bool(container.toggle(label, key=state.bind(state.flag(key, default)), help=help))

@@ -4,6 +4,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 
 LOG = logging.getLogger("loss_landscape_lab")
 JOIN_AT_EXIT_S = 60  # a compilation cut off at exit can abort the interpreter: let it finish
@@ -12,10 +13,11 @@ _threads: list = []
 _lock = threading.Lock()
 
 
-def ahead(key, fn, *args):
-    """Run ``fn(*args)`` once per ``key`` and process, in a background thread (it compiles what a later
-    click would otherwise wait for). Failures are logged, never shown: nobody is waiting for it.
-    ``LLL_WARM=0`` turns it off (tests that walk every surface would start a compilation for each)."""
+def ahead(key, fn, *args, delay=0.0):
+    """Run ``fn(*args)`` once per ``key`` and process, in a background thread, after ``delay`` seconds
+    (it computes what a later click would otherwise wait for). Failures are logged, never shown:
+    nobody is waiting for it. ``LLL_WARM=0`` turns it off (tests that walk every surface would start a
+    compilation for each)."""
     if os.environ.get("LLL_WARM", "1") == "0":
         return
     with _lock:
@@ -24,6 +26,7 @@ def ahead(key, fn, *args):
         _started.add(key)
 
     def run():
+        time.sleep(delay)
         try:
             fn(*args)
         except Exception:  # noqa: BLE001 - a warm-up that fails leaves the work to the real call

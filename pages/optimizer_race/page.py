@@ -58,7 +58,7 @@ with friendly_errors("drawing the loss curves"):
                    diverged_at=run.diverged_at) for key, run in runs.items()]
     linked_chart(losses_figure(series, min_value=landscape.min_value, log_y=log_y), key="losses",
                  player_key="player", last=last)
-    st.dataframe(lesson.results_table(runs, landscape), hide_index=True)
+    st.table(lesson.results_table(runs, landscape))
 
 st.subheader(f"Inside the optimizers at step {k}")
 st.caption("Left: the direction of −∇J (thin), of the velocity where there is one (dashed) and of the "

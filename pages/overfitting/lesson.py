@@ -8,7 +8,7 @@ from engine.boundary import training_boundaries
 from engine.training import train
 from models import datasets
 from models.datasets import NAMES
-from ui import controls, state
+from ui import controls, state, warm
 from ui.controls import clean_number
 
 POINTS = (50, 100, 200, 500)
@@ -71,8 +71,8 @@ def controls_model():
     return s
 
 
-def controls_training(n_train):
-    """Optimizer and regularization settings (Adam), checked again here."""
+def controls_optimizer(n_train):
+    """How the network is trained (Adam): rate, batch size and steps, checked again here."""
     s = dict(lr=_stops("Learning rate η (Adam)", LEARNING_RATES, "lr", 0.02))
     batch_key = state.bind(state.number("batch", min(25, n_train), 1, n_train, integer=True))
     if int(st.session_state[batch_key]) > n_train:
@@ -80,12 +80,24 @@ def controls_training(n_train):
     s["batch"] = int(clean_number(st.slider("Batch size", 1, n_train, key=batch_key), 1, n_train,
                                   min(25, n_train)))
     s["steps"] = _stops("Training steps", STEPS, "train_steps", 2000)
-    s["dropout"] = _slider("Dropout rate p", "dropout", 0.0, 0.0, 0.8, 0.05)
-    s["l2"] = _stops("L2 strength λ", L2_STOPS, "l2", 0.0, format_func=lambda v: f"{v:g}")
-    early = controls.toggle("Early stopping", "early")
-    patience = controls.integer_slider("Patience (evaluations of 20 steps)", "patience", 10, 1, 50)
-    s["patience"] = patience if early else NO_STOP
     return s
+
+
+def controls_regularization():
+    """The regularizers, in a row above the pictures they change, and whether to compare; checked."""
+    dropout, l2, early, compare = st.columns([3, 3, 3, 2], vertical_alignment="bottom")
+    with dropout:
+        s = dict(dropout=_slider("Dropout rate p", "dropout", 0.0, 0.0, 0.8, 0.05))
+    with l2:
+        s["l2"] = _stops("L2 strength λ", L2_STOPS, "l2", 0.0, format_func=lambda v: f"{v:g}")
+    with early:
+        stop = controls.toggle("Early stopping", "early")
+        patience = controls.integer_slider("Patience (evaluations of 20 steps)", "patience", 10, 1, 50)
+    s["patience"] = patience if stop else NO_STOP
+    with compare:
+        side_by_side = controls.toggle("Side by side without them", "compare",
+                                       help="The same run with no dropout, no L2 and no early stopping.")
+    return s, side_by_side
 
 
 class Trained(NamedTuple):
@@ -108,6 +120,16 @@ def training(settings):
                     steps=s["steps"], batch_size=s["batch"], seed=s["seed"], dropout_rate=s["dropout"],
                     l2=s["l2"], patience=s["patience"], eval_every=20, snapshots=21)
     return Trained(history, training_boundaries(history, s["activation"]), train_set, val_set)
+
+
+def train_neighbours(settings):
+    """Train the runs one step of the dropout slider away, in the background once this one is shown:
+    the next move of the slider (the lesson's main one) then finds its network trained."""
+    for rate in (settings["dropout"] - 0.05, settings["dropout"] + 0.05):
+        rate = round(rate, 2)
+        if 0.0 <= rate <= 0.8:
+            neighbour = dict(settings, dropout=rate)
+            warm.ahead(("train", tuple(sorted(neighbour.items()))), training, neighbour, delay=0.3)
 
 
 def curve(name, colour, history):

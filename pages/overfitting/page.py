@@ -23,19 +23,30 @@ for column, (name, (label, _)) in zip(st.columns(len(lesson.PRESETS)), lesson.PR
 with st.sidebar:
     settings = lesson.controls_model()
     n_train = settings["points"] - int(round(settings["points"] * lesson.VALIDATION_FRACTION))
-    settings.update(lesson.controls_training(n_train), validation_fraction=lesson.VALIDATION_FRACTION)
-    compare = controls.toggle("Side by side: the same run without regularization", "compare")
+    settings.update(lesson.controls_optimizer(n_train), validation_fraction=lesson.VALIDATION_FRACTION)
 
-runs = {"this run": settings}
-if compare:
-    runs = {"without regularization": lesson.without_regularizer(settings), "with regularization": settings}
 
-results = {}
-with friendly_errors("training the network"), st.spinner("Training the network…"):
-    for name, run in runs.items():
-        results[name] = lesson.training(run)
+@st.fragment
+def regularized(settings):
+    """The regularizers and everything they change: a fragment, so moving one redraws only this."""
+    regularizers, compare = lesson.controls_regularization()
+    settings = dict(settings, **regularizers)
+    runs = {"this run": settings}
+    if compare:
+        runs = {"without regularization": lesson.without_regularizer(settings),
+                "with regularization": settings}
+    results = {}
+    with friendly_errors("training the network"), st.spinner("Training the network…"):
+        for name, run in runs.items():
+            results[name] = lesson.training(run)
+    if results:
+        show(results, compare)
+        lesson.train_neighbours(settings)
+    state.write_url()
 
-if results:
+
+def show(results, compare):
+    """The decision boundaries, the verdicts and the loss curves of the runs."""
     colours = ("#6b7280", "#2a9d8f") if compare else ("#2a9d8f",)
     with friendly_errors("drawing the decision boundary"):
         first = next(iter(results.values()))
@@ -52,8 +63,10 @@ if results:
         reference = plain if name == "with regularization" else None
         st.markdown(f"**{name.capitalize()}**: {lesson.verdict(result.history, reference)}")
     with friendly_errors("drawing the loss curves"):
-        curves = [lesson.curve(name, colour, r.history)
-                  for (name, r), colour in zip(results.items(), colours, strict=True)]
+        curves = [lesson.curve(name, colour, r.history) for (name, r), colour in
+                  zip(results.items(), colours, strict=True)]
         log_y = controls.toggle("Logarithmic loss axis", "log_loss")
         chart(training_curves(curves, log_y=log_y), key="curves")
-state.write_url()
+
+
+regularized(settings)

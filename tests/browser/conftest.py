@@ -186,6 +186,10 @@ def open_page(page, url):
             catch (e) {{ return false; }} }});
     }}""", polling=100, timeout=PAGE_TIMEOUT_MS)
     wait_until_idle(page)
+    frames = [frame for frame in page.frames if COMPONENT in frame.url]
+    failed = [frame.evaluate("() => document.getElementById('readout').textContent") for frame in frames
+              if frame.evaluate("() => document.body.classList.contains('failed')")]
+    assert not failed, f"{url}: a chart could not draw: {failed}"
     errors = page.locator(ERROR_ELEMENTS)
     assert errors.count() == 0, (f"{url} shows an error element:\n" + "\n".join(errors.all_inner_texts())
                                  + f"\n--- server stderr ---\n{server_log_tail()}")

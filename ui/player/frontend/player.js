@@ -266,8 +266,9 @@ function drawChart(step) {
     layout.annotations = (layout.annotations || []).concat(markerLabels(step));
   }
   chart.shown = step;
-  Plotly.react(plot, {data: chart.figure.data, layout: layout, frames: chart.figure.frames || [],
-                      config: CONFIG});
+  const figure = {data: chart.figure.data, layout: layout, config: CONFIG};
+  if (chart.figure.frames) figure.frames = chart.figure.frames;  // an empty list trips Plotly.react
+  Plotly.react(plot, figure);
 }
 
 function moveMarker(step) {
@@ -359,7 +360,11 @@ window.addEventListener("message", event => {
   if (!event.data || event.data.type !== "streamlit:render") return;
   const args = event.data.args;
   loadPlotly(args.bundle).then(() => (args.mode === "chart" ? renderChart : renderPlayer)(args))
-    .catch(error => { readout.textContent = `Could not draw: ${error}`; });
+    .catch(error => {
+      document.body.classList.add("failed");  // shown even on a chart, where the read-out is hidden
+      readout.textContent = `Could not draw: ${error}`;
+      fitHeight();
+    });
 });
 new ResizeObserver(fitHeight).observe(document.body);
 send("streamlit:componentReady", {apiVersion: 1});

@@ -26,6 +26,9 @@ def point_fields(landscape):
             state.number(f"y0.{landscape.key}", float(y0), float(ymin), float(ymax)))
 
 
+CLICKED = "_start.clicked"
+
+
 def take_click(landscape, point):
     """Start from a point clicked on the plot (a player callback: runs before the widgets)."""
     if point is None:
@@ -35,6 +38,13 @@ def take_click(landscape, point):
     state.put(state.bind(fx), x)
     state.put(state.bind(fy), y)
     state.put("start", "point")
+    st.session_state[CLICKED] = True
+
+
+def rerun_after_click():
+    """In a fragment: a click moved the start, which the sidebar shows, so run the whole page."""
+    if st.session_state.pop(CLICKED, False):
+        st.rerun(scope="app")
 
 
 def typed_start(landscape):
@@ -70,6 +80,7 @@ def _random(landscape):
 
 def start_controls(landscape, clickable=True):
     """The start-point widgets; returns the chosen (x, y)."""
+    st.session_state.pop(CLICKED, None)  # a whole run: it shows any click already
     mode = st.radio("Start", list(MODES), format_func=MODES.get,
                     key=state.bind(state.choice("start", "point", MODES)))
     if mode == "random":

@@ -55,7 +55,7 @@ def view(data_key, landscape, n, noise, data_seed, steps, start, batch_seed):
     with friendly_errors("drawing the loss curves"):
         log_y = controls.toggle("Logarithmic loss axis", "log_loss")
         linked_chart(cost_figure(paths, log_y=log_y), key="cost", player_key="player", last=last)
-        st.table(lesson.walk_table(paths, min_value))
+        st.table(lesson.walk_table(paths, min_value), hide_index=True)
 
     st.subheader(f"Gradient noise at step {k} of the mini-batch run")
     with friendly_errors("measuring the gradient noise"):

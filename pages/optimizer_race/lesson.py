@@ -97,8 +97,9 @@ def warm_tuning(race, chosen, settings):
                    key, others, race.start, rate_stops(key), race.steps)
 
 
-def tune(race, chosen, settings):
-    """Button callback: set each learning rate to its tuned stop."""
+def tune(landscape_key, theta, start, chosen, settings):
+    """Button callback: set each learning rate to its tuned stop for the race now on screen."""
+    race = Race(landscape_key, theta, start, int(st.session_state.get("steps", 300)))
     tuned = {}
     for key in chosen:
         others = {n: v for n, v in settings[key].items() if n != "learning_rate"}

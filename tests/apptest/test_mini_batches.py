@@ -56,8 +56,8 @@ def fresh(query=None):
 
 def table(at):
     """The walk table as a list of row dicts (cells are strings, "—" where there is no value)."""
-    assert len(at.dataframe) == 1, len(at.dataframe)
-    frame = at.dataframe[0].value
+    assert len(at.table) == 1, len(at.table)
+    frame = at.table[0].value
     assert list(frame.columns) == COLUMNS, list(frame.columns)
     return frame.to_dict("records")
 

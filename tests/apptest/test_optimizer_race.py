@@ -76,8 +76,8 @@ def components(at):
 
 def table(at):
     """The results table as a list of row dicts (every cell a string)."""
-    assert len(at.dataframe) == 1
-    return at.dataframe[0].value.to_dict("records")
+    assert len(at.table) == 1
+    return at.table[0].value.to_dict("records")
 
 
 def notes(at):
@@ -221,7 +221,7 @@ def test_deselecting_every_optimizer_asks_for_one():
     select(at, race=[])
     assert_healthy(at, "none chosen")
     assert any("Pick at least one optimizer" in w.value for w in at.warning)
-    assert not at.get("component_instance") and not at.dataframe
+    assert not at.get("component_instance") and not at.table
     assert dict(at.query_params) == {"race": ""}, "the empty race is in the URL"
     select(at, race=["adam", "sgd"])
     check_race(at, ["adam", "sgd"], "two chosen")  # in the order they were picked

@@ -48,6 +48,19 @@ def test_race_fair_comparison_moves_the_sliders_and_the_paths(server, page):
     save_screenshot(page, "optimizer-race-fair")
 
 
+def test_a_click_on_the_race_restarts_every_runner_there(server, page):
+    open_page(page, f"{server}/optimizer-race")
+    player = frame_of(page, "player")
+    before = player.evaluate(RUNS)
+    box = player.locator(".nsewdrag").first.bounding_box()
+    page.mouse.click(box["x"] + 0.6 * box["width"], box["y"] + 0.3 * box["height"])
+    after = wait_for_new_runs(page, before, "a click on the race did not restart it")
+    starts = {(run["x"][0], run["y"][0]) for run in after}
+    assert len(starts) == 1 and starts != {(before[0]["x"][0], before[0]["y"][0])}, starts
+    x0 = float(page.locator('[data-testid="stSidebar"]').get_by_role("spinbutton", name="x₀").input_value())
+    assert x0 == pytest.approx(next(iter(starts))[0], abs=1e-3), "the sidebar shows the clicked start"
+
+
 def test_mini_batch_slider_redraws_only_the_mini_batch_path_and_resample_redraws_the_noisy_ones(server, page):
     open_page(page, f"{server}/mini-batches")
     gd, sgd, mini = frame_of(page, "player").evaluate(RUNS)

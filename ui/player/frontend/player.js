@@ -356,9 +356,13 @@ function loadPlotly(bundle) {
   return plotlyLoaded;
 }
 
+let lastArgs = null;
+
 window.addEventListener("message", event => {
   if (!event.data || event.data.type !== "streamlit:render") return;
-  const args = event.data.args;
+  const args = event.data.args, text = JSON.stringify(args);
+  if (text === lastArgs) return;  // a rerun that changed nothing here: nothing to redraw
+  lastArgs = text;
   loadPlotly(args.bundle).then(() => (args.mode === "chart" ? renderChart : renderPlayer)(args))
     .catch(error => {
       document.body.classList.add("failed");  // shown even on a chart, where the read-out is hidden

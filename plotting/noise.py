@@ -116,14 +116,13 @@ def gradient_cloud_figure(samples, true_grad, *, batch_size, n):
     ellipse = covariance_ellipse(np.nan_to_num(mean), cov) if len(samples) else (np.zeros(0), np.zeros(0))
     points = np.vstack([samples, np.zeros((1, 2)), true_grad[None], np.stack(ellipse, axis=1)])
     (x_range, y_range), span = _square_view(points)
-    axis = dict(zeroline=True, zerolinecolor="#555555", zerolinewidth=1.5, exponentformat="power",
-                automargin=True)
-    layout = dict(
-        height=520, font=style.FONT, margin=dict(l=10, r=10, t=44, b=10), hovermode="closest",
+    axis = dict(zeroline=True, zerolinecolor="#555555", zerolinewidth=1.5, exponentformat="power")
+    layout = dict(  # fixed margins: automatic ones cost the browser a second layout pass per update
+        height=520, font=style.FONT, margin=dict(l=76, r=10, t=44, b=100), hovermode="closest",
         title=dict(text=f"gradient estimates with B = {batch_size} of n = {n}", x=0.01),
         xaxis=dict(axis, range=x_range, title=dict(text="∂J/∂w₀")),
         yaxis=dict(axis, range=y_range, title=dict(text="∂J/∂w₁"), scaleanchor="x", scaleratio=1),
-        legend=dict(orientation="h", x=0, y=-0.14, yanchor="top", font=dict(size=12)),
+        legend=dict(orientation="h", x=0, y=-0.2, yanchor="top", font=dict(size=12)),
         annotations=_cloud_notes(true_grad, samples, span), uirevision="gradient-cloud")
     return DictFigure(dict(data=_cloud_traces(samples, mean, ellipse, true_grad, span), layout=layout))
 
@@ -212,12 +211,12 @@ def spread_figure(batch_sizes, measured, predicted, *, current_batch, n):
     data.append(dict(type="scatter", x=[int(current_batch)] * 2, y=_sig(10.0 ** np.array(y_range)),
                      mode="lines", name=f"your batch size B = {current_batch}", hoverinfo="skip",
                      line=dict(color=CURRENT_COLOUR, width=2.5, dash="dot")))
-    axis = dict(type="log", exponentformat="power", automargin=True)
+    axis = dict(type="log", exponentformat="power")
     ticks = np.unique(batch_sizes[batch_sizes > 0])
     ticks = dict(tickvals=ticks.tolist(), ticktext=[str(b) for b in ticks]) if 0 < ticks.size <= 12 else {}
     layout = dict(
-        height=440, font=style.FONT, margin=dict(l=10, r=10, t=44, b=10), hovermode="closest",
-        title=dict(text=f"spread of the gradient estimate against the batch size (n = {n})", x=0.01),
+        height=440, font=style.FONT, margin=dict(l=90, r=10, t=44, b=56), hovermode="closest",
+        title=dict(text=f"spread against the batch size (n = {n})", x=0.01),
         xaxis=dict(axis, range=x_range, title=dict(text="batch size B"), **ticks),
         yaxis=dict(axis, range=y_range, title=dict(text="spread √tr Cov(g_B) = RMS ‖g_B − ∇J‖")),
         legend=dict(x=0.01, y=0.01, xanchor="left", yanchor="bottom", bgcolor="rgba(255,255,255,0.8)",
@@ -257,20 +256,20 @@ def cost_figure(series, *, log_y=False, log_examples=True):
     B = n), and on a linear axis the single-example run would be squeezed against the left edge. Step 0
     (0 examples) lies off a log axis: Plotly draws its segment in from the left edge."""
     data = [trace for run in series for trace in _cost_traces(run, log_y)]
-    y_axis = dict(type="log" if log_y else "linear", exponentformat="power", automargin=True)
+    y_axis = dict(type="log" if log_y else "linear", exponentformat="power")
     examples = "examples processed (step × B)" + (", log scale" if log_examples else "")
     panel_title = dict(xref="paper", yref="paper", y=1.0, yanchor="bottom", showarrow=False,
                        font=dict(size=14))
     layout = dict(
-        height=400, font=style.FONT, margin=dict(l=10, r=10, t=36, b=10), hovermode="closest",
-        xaxis=dict(domain=list(LEFT), anchor="y", title=dict(text="step"), automargin=True),
+        height=430, font=style.FONT, margin=dict(l=74, r=10, t=36, b=110), hovermode="closest",
+        xaxis=dict(domain=list(LEFT), anchor="y", title=dict(text="step")),
         xaxis2=dict(domain=list(RIGHT), anchor="y2", type="log" if log_examples else "linear",
                     title=dict(text=examples),
-                    exponentformat="power" if log_examples else "SI", automargin=True),
+                    exponentformat="power" if log_examples else "SI"),
         yaxis=dict(y_axis, anchor="x", title=dict(text="loss J")),
         yaxis2=dict(y_axis, anchor="x2", matches="y", showticklabels=False),
         annotations=[dict(panel_title, x=sum(LEFT) / 2, text="<b>per step</b>: the noise"),
                      dict(panel_title, x=sum(RIGHT) / 2, text="<b>per example processed</b>: the cost")],
-        legend=dict(orientation="h", x=0, y=-0.18, yanchor="top", font=dict(size=12)),
+        legend=dict(orientation="h", x=0, y=-0.3, yanchor="top", font=dict(size=12)),
         uirevision="cost")
     return DictFigure(dict(data=data, layout=layout))

@@ -1,6 +1,7 @@
 """Decision boundaries: a trained network's probability of class 1 over a grid, per snapshot."""
 
 from functools import partial
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -9,6 +10,14 @@ import numpy as np
 from models import mlp
 
 BOUNDS = ((-1.6, 1.6), (-1.6, 1.6))  # the data sets lie in about [-1, 1]², noise included
+
+
+class Boundaries(NamedTuple):
+    """The grid's axes and p(class 1) on it per snapshot: shape (snapshots, len(ys), len(xs))."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    probabilities: np.ndarray
 
 
 @partial(jax.jit, static_argnames=("activation", "size"))
@@ -24,7 +33,7 @@ def _probabilities(snapshots, activation, size, bounds):
 def boundary_probabilities(snapshots, activation, size=40, bounds=BOUNDS):
     """Grid axes and p(class 1) per snapshot (``snapshots``: a params list with a leading axis)."""
     xs, ys, probs = _probabilities(snapshots, activation, int(size), jnp.asarray(bounds, jnp.float32))
-    return np.asarray(xs), np.asarray(ys), np.asarray(probs)
+    return Boundaries(np.asarray(xs), np.asarray(ys), np.asarray(probs))
 
 
 def training_boundaries(history, activation, size=40):

@@ -40,12 +40,19 @@ def grid_values(landscape_key, theta):
 grid = st.cache_data(max_entries=64, show_spinner=False)(grid_values)
 
 
+class Schedule(NamedTuple):
+    """A learning-rate schedule: its kind (a key of engine.SCHEDULES) and its parameters by name."""
+
+    kind: str
+    values: dict
+
+
 def lr_scale(schedule, steps):
-    """MAX_STEPS learning-rate factors for ``schedule`` = (kind, {name: value}), shaped for a run of
-    ``steps`` steps; None for a constant rate."""
-    if schedule is None or schedule[0] == "constant":
+    """MAX_STEPS learning-rate factors for a Schedule, shaped for a run of ``steps`` steps; None for a
+    constant rate."""
+    if schedule is None or schedule.kind == "constant":
         return None
-    return schedule_factors(schedule[0], MAX_STEPS, total=steps, **schedule[1])
+    return schedule_factors(schedule.kind, MAX_STEPS, total=steps, **schedule.values)
 
 
 def run_of(landscape_key, theta, optimizer_key, hyperparams, start, schedule=None, steps=MAX_STEPS):

@@ -1,5 +1,7 @@
 """The backpropagation lesson's read-outs: the chain rule written with this setting's numbers."""
 
+from typing import NamedTuple
+
 import numpy as np
 import streamlit as st
 
@@ -48,18 +50,27 @@ def step_button(w, grads, rate):
               args=(tuple(w), tuple(grads), rate))
 
 
+class Chain(NamedTuple):
+    """One setting of the tiny network: node values, local derivatives, their products, jax.grad."""
+
+    nodes: dict
+    local: dict
+    products: dict
+    autodiff: np.ndarray
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def chain_rule(w1, w2, x, y):
     """The tiny network's nodes, local derivatives, chain-rule products and jax.grad, as numpy."""
     nodes, local, products, autodiff = chain.explain(np.array([w1, w2], np.float32), np.float32(x),
                                                      np.float32(y))
-    return ({k: float(v) for k, v in nodes.items()}, {k: float(v) for k, v in local.items()},
-            {k: float(v) for k, v in products.items()}, np.asarray(autodiff, np.float64))
+    return Chain({k: float(v) for k, v in nodes.items()}, {k: float(v) for k, v in local.items()},
+                 {k: float(v) for k, v in products.items()}, np.asarray(autodiff, np.float64))
 
 
 def chain_loss(w1, w2, x, y):
     """J at (w1, w2) for the example (x, y)."""
-    return chain_rule(w1, w2, x, y)[0]["J"]
+    return chain_rule(w1, w2, x, y).nodes["J"]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

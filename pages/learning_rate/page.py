@@ -27,7 +27,7 @@ with st.sidebar:
     others = controls.spec_sliders([h for h in spec.hyperparams if h.name != "learning_rate"], optimizer_key)
     schedule_key = controls.registry_select("Learning-rate schedule", SCHEDULES, "schedule", "constant")
     schedule_values = controls.spec_sliders(SCHEDULES[schedule_key].params, f"schedule.{schedule_key}")
-    schedule = (schedule_key, schedule_values)
+    schedule = compute.Schedule(schedule_key, schedule_values)
     steps = controls.steps_slider(200)
     start = typed_start(landscape)
 

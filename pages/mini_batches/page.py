@@ -59,7 +59,8 @@ def view(data_key, landscape, n, noise, data_seed, steps, start, batch_seed):
 
     st.subheader(f"Gradient noise at step {k} of the mini-batch run")
     with friendly_errors("measuring the gradient noise"):
-        point = paths[2]["path"][min(k, len(paths[2]["path"]) - 1)]
+        mini = paths[list(lesson.RUNS).index("mini")]["path"]
+        point = mini[min(k, len(mini) - 1)]
         measured = lesson.noise_at(data_key, data_seed, n, noise, tuple(float(v) for v in point), batch,
                                    batch_seed)
         predicted = predicted_spread(measured.covariance, measured.batch_sizes, n)

@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from engine.boundary import training_boundaries
+from engine.boundary import Boundaries, training_boundaries
 from engine.training import train
 from models import datasets
 from models.datasets import NAMES
@@ -104,7 +104,7 @@ class Trained(NamedTuple):
     """A training run: its history, the decision boundary at each snapshot, and its data."""
 
     history: object
-    boundary: tuple  # (xs, ys, probabilities per snapshot, the model kept last)
+    boundary: Boundaries  # p(class 1) per snapshot, then for the model kept
     train_set: tuple
     val_set: tuple
 
@@ -153,11 +153,17 @@ def _at(history, step, values):
     return float(values[list(history.eval_steps).index(step)])
 
 
-def _rise(history):
+class Rise(NamedTuple):
     """How far the validation loss ended above its best, and whether the training loss fell meanwhile."""
-    rise = float(history.val_loss[-1] - history.val_loss.min())
+
+    amount: float
+    training_fell: bool
+
+
+def _rise(history):
+    """The run's validation rise after its best evaluation."""
     fell = float(history.train_loss[-1]) < _at(history, history.best_step, history.train_loss)
-    return rise, fell
+    return Rise(float(history.val_loss[-1] - history.val_loss.min()), fell)
 
 
 def _kept_model(history):
@@ -188,7 +194,7 @@ def verdict(history, unregularized=None):
         return text + ": even its own training data are fitted badly — **underfitting**, too small a model."
     if rise > OVERFIT_RISE and fell:
         text += f": it rose by {rise:.2f} while the training loss fell — **overfitting**"
-        other = None if unregularized is None else _rise(unregularized)[0]
+        other = None if unregularized is None else _rise(unregularized).amount
         if other is not None and other > 2 * rise:
             text += f", {other / rise:.0f} times less than without regularization (a rise of {other:.2f})"
         return text + "."

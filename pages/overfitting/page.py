@@ -50,8 +50,9 @@ def show(results, compare):
     colours = ("#6b7280", "#2a9d8f") if compare else ("#2a9d8f",)
     with friendly_errors("drawing the decision boundary"):
         first = next(iter(results.values()))
-        xs, ys, _ = first.boundary
-        panels = [dict(probs=r.boundary[2], train=r.train_set, val=r.val_set) for r in results.values()]
+        xs, ys = first.boundary.xs, first.boundary.ys
+        panels = [dict(probs=r.boundary.probabilities, train=r.train_set, val=r.val_set)
+                  for r in results.values()]
         labels = [*map(str, first.history.snapshot_steps), "model kept"]
         chart(boundary_animation(xs, ys, panels, labels, titles=list(results)), key="boundary")
         st.caption("Background: the network's probability of the orange class (white where it is 50 %); "

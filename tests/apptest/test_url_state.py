@@ -14,7 +14,9 @@ from ui.start import MODES
 
 PAGES = [path for path, _ in app_pages()]
 ROUNDS = 3  # a new surface or optimizer brings new widgets: give those random values too
-KEEP = {"overfitting": {"train_steps": 500}}  # a short training keeps the test quick
+# A short training of the default network on 100 points keeps the test quick: every other network
+# or data-set size is a new compiled shape (the overfitting AppTests walk those).
+KEEP = {"overfitting": {"train_steps": 500, "depth": 3, "width": 32, "activation": "relu", "points": 100}}
 
 
 def widgets(at):

@@ -124,9 +124,21 @@ class GradientNoise(NamedTuple):
     spread: Any
 
 
+class NoiseParts(NamedTuple):
+    """At one point, whatever the batch size: G, Σ, the running sums of ``count`` shuffled per-example
+    gradients (shape (count, n, 2): the mean of the first B of a shuffle is ``running[:, B - 1] / B``)
+    and the spread of B-example estimates for a list of batch sizes."""
+
+    full_grad: Any
+    covariance: Any
+    running: Any
+    batch_sizes: Any
+    spread: Any
+
+
 @partial(jax.jit, static_argnames=("example_loss", "count"))
-def _noise(example_loss, params, data, batch_size, sizes, key, count):
-    """Per-example gradients once, then ``count`` weighted averages of them per batch size."""
+def _noise(example_loss, params, data, sizes, key, count):
+    """Per-example gradients once, then ``count`` shuffles' running sums and the spread per batch size."""
     x, y = data
     n = y.shape[0]
     per_example = jax.vmap(jax.grad(example_loss), in_axes=(None, 0, 0))(params, x, y)
@@ -136,28 +148,44 @@ def _noise(example_loss, params, data, batch_size, sizes, key, count):
 
     # Each estimate is the mean of the first B examples of its own shuffle: running sums along the
     # shuffles give every batch size at once.
-    shuffled = per_example[epoch_orders(key, n, count)]  # (count, n, 2)
-    running = jnp.cumsum(shuffled, axis=1)
+    running = jnp.cumsum(per_example[epoch_orders(key, n, count)], axis=1)  # (count, n, 2)
 
     def estimates(b):
         # A batch of all n is the full gradient exactly (the running sum would round it).
         return jnp.where(b >= n, full, jnp.take(running, b - 1, axis=1) / b)
 
-    samples = estimates(batch_size)
     spread = jax.vmap(lambda b: jnp.sqrt(jnp.mean(jnp.sum((estimates(b) - full) ** 2, -1))))(sizes)
-    return full, covariance, samples, spread
+    return full, covariance, running, spread
+
+
+def noise_parts(example_loss, params, data, seed, count=200, sizes=None):
+    """What the gradient noise at ``params`` is, for any batch size (see ``NoiseParts``); ``sizes``
+    defaults to the powers of 2 up to n, and n."""
+    n = len(data[1])
+    sizes = np.unique(np.r_[2 ** np.arange(int(np.log2(n)) + 1), n]) if sizes is None else np.asarray(sizes)
+    data = tuple(jnp.asarray(a, jnp.float32) for a in data)
+    full, covariance, running, spread = _noise(example_loss, jnp.asarray(params, jnp.float32), data,
+                                               jnp.asarray(sizes, jnp.int32), jax.random.PRNGKey(int(seed)),
+                                               int(count))
+    return NoiseParts(np.asarray(full), np.asarray(covariance), np.asarray(running), sizes,
+                      np.asarray(spread))
+
+
+def estimates(parts, batch_size):
+    """The ``count`` estimates of G from B examples each (B clipped to 1..n), from the running sums."""
+    n = parts.running.shape[1]
+    b = min(max(int(batch_size), 1), n)
+    if b >= n:  # a batch of all n is the full gradient exactly (the running sum would round it)
+        return np.broadcast_to(parts.full_grad, parts.running[:, 0].shape).copy()
+    return parts.running[:, b - 1] / np.float32(b)
 
 
 def gradient_noise(example_loss, params, data, batch_size, seed, count=200, sizes=None):
     """``count`` mini-batch gradient estimates at ``params`` for ``batch_size``, and the spread
     (RMS distance from G) of such estimates for each of ``sizes`` (default: powers of 2 up to n)."""
-    n = len(data[1])
-    sizes = np.unique(np.r_[2 ** np.arange(int(np.log2(n)) + 1), n]) if sizes is None else np.asarray(sizes)
-    data = tuple(jnp.asarray(a, jnp.float32) for a in data)
-    full, covariance, samples, spread = _noise(
-        example_loss, jnp.asarray(params, jnp.float32), data, jnp.int32(min(max(int(batch_size), 1), n)),
-        jnp.asarray(sizes, jnp.int32), jax.random.PRNGKey(int(seed)), int(count))
-    return GradientNoise(*(np.asarray(a) for a in (full, covariance, samples)), sizes, np.asarray(spread))
+    parts = noise_parts(example_loss, params, data, seed, count, sizes)
+    return GradientNoise(parts.full_grad, parts.covariance, estimates(parts, batch_size), parts.batch_sizes,
+                         parts.spread)
 
 
 def predicted_spread(covariance, batch_sizes, n):

@@ -1,23 +1,19 @@
-"""Figures built as plain dicts and handed over as a ``go.Figure``.
+"""Figures built as plain, JSON-ready dicts.
 
-Plotly validates every property as it builds a Figure: for the animated contour (a hundred frames,
-a hundred slider steps) that alone took longer than the rest of a page's rerun. The figures here
-are JSON-ready dicts already; ``DictFigure`` returns that dict from ``to_dict``, which is what
-``st.plotly_chart`` and ``plotly.io.to_json`` call. The unit tests validate every figure once by
-passing ``to_dict()`` to ``go.Figure``.
+Plotly validates every property as it builds a ``go.Figure``, and even an empty one costs a few
+milliseconds: the figures here are dicts, drawn by plotly.js in the browser (``ui.player.chart``).
+The unit tests validate every figure once by passing ``to_dict()`` to ``go.Figure``.
 """
 
 import base64
 
 import numpy as np
-import plotly.graph_objects as go
 
 
-class DictFigure(go.Figure):
-    """A go.Figure that serialises a prebuilt figure dict as it is (data, layout and frames)."""
+class DictFigure:
+    """A prebuilt Plotly figure dict (data, layout and frames), as ``to_dict`` gives it."""
 
     def __init__(self, figure):
-        super().__init__()
         self._figure_dict = figure
 
     def to_dict(self):

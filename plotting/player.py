@@ -10,6 +10,7 @@ also across side-by-side panels.
 """
 
 import base64
+import hashlib
 from typing import NamedTuple
 
 import numpy as np
@@ -161,4 +162,17 @@ def player_figure(xs, ys, z, runs, *, log_color, minima, panels=1, titles=None, 
                 points=[_points_style(runs, panel, len(runs) == 1) for panel in range(panels)],
                 tail=None if tail is None else int(tail), clickable=bool(clickable),
                 hover=_hover_grid(xs, ys, z))
-    return PlayerFigure(spec, background_png(colour, float(np.nanmin(colour)), float(np.nanmax(colour))))
+    return PlayerFigure(spec, _picture(colour))
+
+
+_PICTURES: dict = {}  # the last pictures made, by a digest of the values they show
+
+
+def _picture(colour):
+    """The surface picture for these colour values, made once (a rerun asks again for the same one)."""
+    digest = hashlib.blake2b(np.ascontiguousarray(colour).tobytes(), digest_size=16).hexdigest()
+    if digest not in _PICTURES:
+        if len(_PICTURES) >= 64:
+            _PICTURES.pop(next(iter(_PICTURES)))  # the oldest
+        _PICTURES[digest] = background_png(colour, float(np.nanmin(colour)), float(np.nanmax(colour)))
+    return _PICTURES[digest]

@@ -3,6 +3,7 @@
 Every value read back is checked again here: widget limits live only in the browser.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -24,9 +25,15 @@ def clean_number(value, low, high, default):
 
 def log_options(low, high, default, per_decade=10):
     """Log-spaced slider stops from low to high (3 significant digits), the default among them."""
+    return list(_log_options(float(low), float(high), float(default), per_decade))
+
+
+@functools.lru_cache(maxsize=256)  # every rerun asks again for every slider's stops
+def _log_options(low, high, default, per_decade):
+    """The stops of ``log_options``, as a tuple (cached)."""
     count = int(round(math.log10(high / low) * per_decade)) + 1
     stops = {float(f"{v:.3g}") for v in np.logspace(math.log10(low), math.log10(high), count)}
-    return sorted(stops | {float(default)})
+    return tuple(sorted(stops | {default}))
 
 
 def near_one_options(low, high, default):

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from engine import box_for, surface_grid
-from engine.minibatch import gradient_noise, run_minibatch
+from engine.minibatch import GradientNoise, estimates, noise_parts, run_minibatch
 from hyperparams import HyperParam
 from landscapes.data import DATA_LANDSCAPES, SIZES, minimum
 from optimizers.base import LEARNING_RATE
@@ -99,12 +99,19 @@ def run_of(batch, i):
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def noise_at(data_key, seed, n, noise, point, batch_size, batch_seed):
-    """200 mini-batch gradient estimates at ``point`` and the spread of such estimates against B."""
+def noise_parts_at(data_key, seed, n, noise, point, batch_seed):
+    """Everything about the gradient noise at ``point`` that does not depend on the batch size."""
     landscape = DATA_LANDSCAPES[data_key]
     data, _ = data_set(data_key, seed, n, noise)
-    return gradient_noise(landscape.example_loss, np.asarray(point, np.float32), data, batch_size,
-                          batch_seed)
+    return noise_parts(landscape.example_loss, np.asarray(point, np.float32), data, batch_seed)
+
+
+def noise_at(data_key, seed, n, noise, point, batch_size, batch_seed):
+    """200 mini-batch gradient estimates at ``point`` and the spread of such estimates against B (a new
+    B at the same point only divides running sums: moving the slider recomputes nothing heavy)."""
+    parts = noise_parts_at(data_key, seed, n, noise, point, batch_seed)
+    return GradientNoise(parts.full_grad, parts.covariance, estimates(parts, batch_size), parts.batch_sizes,
+                         parts.spread)
 
 
 def noise_sentence(b_noise, batch):

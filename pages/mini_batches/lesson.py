@@ -56,16 +56,22 @@ def _linear_scaling(n):
     state.put("lr.mini", min(stops, key=lambda stop: abs(stop - rate)))  # the nearest slider stop
 
 
-def batch_controls(n):
-    """The batch-size slider (1..n) and the linear-scaling preset button."""
+def batch_slider(n):
+    """The batch-size slider (1..n), checked again here."""
     field = state.number("batch", min(16, n), 1, n, integer=True)
     key = state.bind(field)
     if int(st.session_state[key]) > n:
         st.session_state[key] = n
     batch = st.slider("Batch size B", 1, n, key=key)
-    st.button("×2 Linear scaling rule: double B and η", on_click=_linear_scaling, args=(n,),
-              help="Goyal et al. (2017): when the batch grows k times, grow the learning rate k times.")
     return int(clean_number(batch, 1, n, min(16, n)))
+
+
+def rate_controls(n):
+    """The three runs' learning rates and the linear-scaling preset button (it sets B and η)."""
+    rates = {key: controls.number_widget(spec, f"lr.{key}") for key, spec in RATES.items()}
+    st.button("×2 Linear scaling rule: double B and η", on_click=_linear_scaling, args=(n,), width="stretch",
+              help="Goyal et al. (2017): when the batch grows k times, grow the learning rate k times.")
+    return rates
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

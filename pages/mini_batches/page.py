@@ -6,6 +6,7 @@ from engine.minibatch import noise_scale, predicted_spread
 from landscapes.data import DATA_LANDSCAPES
 from pages.mini_batches import lesson
 from plotting import cost_figure, gradient_cloud_figure, player_figure, spread_figure
+from plotting.frames import side_by_side
 from ui import compute, controls, state
 from ui.errors import friendly_errors
 from ui.player import chart, linked_chart, player, shown_step, step_fields
@@ -25,14 +26,14 @@ with st.sidebar:
     steps = controls.steps_slider(100)
     start = start_controls(landscape, clickable=False)
     batch_seed = lesson.batch_seed_controls()
+    rates = lesson.rate_controls(n)
+    log_y = controls.toggle("Logarithmic loss axis", "log_loss")
+
 
 @st.fragment
-def view(data_key, landscape, n, noise, data_seed, steps, start, batch_seed):
-    """Everything the batch size and the rates change: a fragment, so moving them redraws only this."""
-    batch = lesson.batch_controls(n)
-    rates = {}
-    for column, (key, spec) in zip(st.columns(3), lesson.RATES.items(), strict=True):
-        rates[key] = controls.number_widget(spec, f"lr.{key}", container=column)
+def view(data_key, landscape, n, noise, data_seed, steps, start, batch_seed, rates, log_y):
+    """The batch size and everything it changes: a fragment, so moving it redraws only this."""
+    batch = lesson.batch_slider(n)
 
     _, (minima, min_value) = lesson.data_set(data_key, data_seed, n, noise)
     sizes = {"gd": n, "sgd": 1, "mini": batch}
@@ -53,7 +54,6 @@ def view(data_key, landscape, n, noise, data_seed, steps, start, batch_seed):
         step, _ = player(figure, key="player", fields=step_fields(0))
     k = shown_step(step, last)
     with friendly_errors("drawing the loss curves"):
-        log_y = controls.toggle("Logarithmic loss axis", "log_loss")
         linked_chart(cost_figure(paths, log_y=log_y), key="cost", player_key="player", last=last)
         st.table(lesson.walk_table(paths, min_value), hide_index=True)
 
@@ -64,13 +64,10 @@ def view(data_key, landscape, n, noise, data_seed, steps, start, batch_seed):
         measured = lesson.noise_at(data_key, data_seed, n, noise, tuple(float(v) for v in point), batch,
                                    batch_seed)
         predicted = predicted_spread(measured.covariance, measured.batch_sizes, n)
-        left, right = st.columns(2)
-        with left:
-            chart(gradient_cloud_figure(measured.samples, measured.full_grad, batch_size=batch, n=n),
-                  key="cloud")
-        with right:
-            chart(spread_figure(measured.batch_sizes, measured.spread, predicted, current_batch=batch, n=n),
-                  key="spread")
+        # One chart, not two: a move of B redraws one figure.
+        cloud = gradient_cloud_figure(measured.samples, measured.full_grad, batch_size=batch, n=n)
+        spread = spread_figure(measured.batch_sizes, measured.spread, predicted, current_batch=batch, n=n)
+        chart(side_by_side(cloud, spread), key="gradient_noise")
         st.markdown(lesson.noise_sentence(noise_scale(measured.covariance, measured.full_grad), batch))
         st.caption("200 mini-batches drawn at this point (seed above). Their spread falls as 1/√B, times "
                    "√((n − B)/(n − 1)) because a batch is drawn without replacement. B_noise = tr Σ / |G|² "
@@ -79,5 +76,5 @@ def view(data_key, landscape, n, noise, data_seed, steps, start, batch_seed):
     state.write_url()
 
 
-view(data_key, landscape, n, noise, data_seed, steps, start, batch_seed)
+view(data_key, landscape, n, noise, data_seed, steps, start, batch_seed, rates, log_y)
 state.write_url()

@@ -16,6 +16,7 @@ from engine import box_for, run_single
 from engine.minibatch import gradient_noise, run_minibatch
 from landscapes.data import DATA_LANDSCAPES, SIZES
 from pages.mini_batches import lesson
+from plotting.frames import panels
 from plotting.noise import CLOUD_NAME, GRADIENT_NAME, MEASURED_NAME
 from tests.apptest import helpers
 from tests.apptest.helpers import (
@@ -37,7 +38,7 @@ DEFAULTS = {"data": "linear", "n": 200, "noise": 0.5, "steps": 100, "batch": 16,
             "x0.linear": -2.0, "y0.linear": 1.0, "log_loss": False, "step": 0}
 RUNS = ["GD (all n examples)", "SGD (B = 1)", "mini-batch"]
 GD, SGD, MINI = range(3)
-COMPONENTS = ["player", "cost", "cloud", "spread"]
+COMPONENTS = ["player", "cost", "gradient_noise"]  # the cloud and the spread are one chart, side by side
 RESAMPLE = "Resample the batches"
 SCALING = "×2 Linear scaling rule"
 WANDERING, DIVERGED, GAP = "wandering (walked / straight)", "diverged at step", "J − J*"
@@ -47,6 +48,12 @@ NONE = "—"  # a table cell with no value
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+
+
+def noise_chart(at, which):
+    """The gradient-noise chart's left (cloud) or right (spread) panel, as a figure of its own."""
+    cloud, spread = panels(figure(at, "gradient_noise"))
+    return cloud if which == "cloud" else spread
 
 
 def fresh(query=None):
@@ -76,7 +83,7 @@ def click(at, label):
 
 def measured_spread(at):
     """{B: measured spread} from the spread chart's markers."""
-    found = [t for t in figure(at, "spread")["data"] if t["name"].startswith(MEASURED_NAME)]
+    found = [t for t in noise_chart(at, "spread")["data"] if t["name"].startswith(MEASURED_NAME)]
     assert len(found) == 1
     return dict(zip((int(b) for b in found[0]["x"]), decode(found[0]["y"]), strict=True))
 
@@ -238,7 +245,7 @@ def test_batch_at_its_ends_for_every_size_and_data_set():
                 rows = check_page(at, f"{data} n={n} B={batch}")
                 assert rows[GD]["examples per step"] == n and rows[MINI]["examples per step"] == batch
                 assert len(measured_spread(at)) >= 1
-                assert figure(at, "cloud")["layout"]["title"]["text"].endswith(f"B = {batch} of n = {n}")
+                assert noise_chart(at, "cloud")["layout"]["title"]["text"].endswith(f"B = {batch} of n = {n}")
             # B = n with GD's rate is GD: every example weighs 1/n, whatever the shuffle.
             select(at, **{"lr.mini": widget(at, "select_slider", "lr.gd").value})
             paths = player_runs(at)
@@ -303,7 +310,7 @@ def test_seeds_and_start_at_their_ends():
 
 def test_moving_the_batch_changes_only_the_mini_batch_path_and_the_cloud():
     at = fresh()
-    before, cloud = player_runs(at), figure(at, "cloud")
+    before, cloud = player_runs(at), noise_chart(at, "cloud")
     for batch in (40, 2, 199):
         select(at, batch=batch)
         check_page(at, f"B={batch}")
@@ -311,17 +318,17 @@ def test_moving_the_batch_changes_only_the_mini_batch_path_and_the_cloud():
         for i in (GD, SGD):
             np.testing.assert_array_equal(after[i], before[i], err_msg=f"B={batch} moved {RUNS[i]}")
         assert not np.array_equal(after[MINI], before[MINI]), f"B={batch} left the mini-batch path"
-        assert figure(at, "cloud")["data"] != cloud["data"], f"B={batch} left the cloud"
-        assert figure(at, "cloud")["layout"]["title"]["text"].endswith(f"B = {batch} of n = 200")
-        assert trace(figure(at, "spread"), f"your batch size B = {batch}")
+        assert noise_chart(at, "cloud")["data"] != cloud["data"], f"B={batch} left the cloud"
+        assert noise_chart(at, "cloud")["layout"]["title"]["text"].endswith(f"B = {batch} of n = 200")
+        assert trace(noise_chart(at, "spread"), f"your batch size B = {batch}")
         assert int(noise_sentence(at).group(2)) == batch
         assert url_values(at)["batch"] == batch
-        before, cloud = after, figure(at, "cloud")
+        before, cloud = after, noise_chart(at, "cloud")
 
 
 def test_resample_changes_the_noisy_paths_and_shows_the_new_seed():
     at = fresh()
-    before, cloud = player_runs(at), figure(at, "cloud")
+    before, cloud = player_runs(at), noise_chart(at, "cloud")
     for seed in (1, 2):
         click(at, RESAMPLE)
         check_page(at, f"resample {seed}")
@@ -330,8 +337,8 @@ def test_resample_changes_the_noisy_paths_and_shows_the_new_seed():
         np.testing.assert_array_equal(after[GD], before[GD], err_msg="GD draws no batches")
         for i in (SGD, MINI):
             assert not np.array_equal(after[i], before[i]), f"resampling left {RUNS[i]}"
-        assert figure(at, "cloud")["data"] != cloud["data"], "resampling left the cloud"
-        before, cloud = after, figure(at, "cloud")
+        assert noise_chart(at, "cloud")["data"] != cloud["data"], "resampling left the cloud"
+        before, cloud = after, noise_chart(at, "cloud")
     select(at, batch_seed=0)  # the seed is the whole story: back to 0, back to the first picture
     np.testing.assert_array_equal(player_runs(at)[SGD], player_runs(fresh())[SGD])
 
@@ -371,7 +378,7 @@ def test_cloud_has_200_samples_and_the_spread_falls_as_one_over_root_b():
     factor of a draw without replacement): within 25%. Each spread is the RMS of 200 estimates, a
     few per cent off; over batch seeds 0..11 the ratio fell between 0.90 and 1.15 of the prediction."""
     at = fresh()
-    cloud = trace(figure(at, "cloud"), CLOUD_NAME)
+    cloud = trace(noise_chart(at, "cloud"), CLOUD_NAME)
     assert len(decode(cloud["x"])) == len(decode(cloud["y"])) == 200
     spread = measured_spread(at)
     n = DEFAULTS["n"]
@@ -390,7 +397,7 @@ def assert_cloud_at(at, k, context):
     point = player_runs(at)[MINI][k]
     fresh_noise = gradient_noise(DATA_LANDSCAPES[at.session_state["data"]].example_loss, point, data, batch,
                                  at.session_state["batch_seed"])
-    cloud = figure(at, "cloud")
+    cloud = noise_chart(at, "cloud")
     span = np.diff(cloud["layout"]["xaxis"]["range"])[0]
     drawn = np.stack([decode(trace(cloud, CLOUD_NAME)["x"]), decode(trace(cloud, CLOUD_NAME)["y"])], 1)
     np.testing.assert_allclose(drawn, fresh_noise.samples, rtol=0, atol=1e-4 * span, err_msg=context)
@@ -403,15 +410,15 @@ def test_the_cloud_follows_the_players_step():
     at = fresh()
     assert [s.value for s in at.subheader] == ["Gradient noise at step 0 of the mini-batch run"]
     assert_cloud_at(at, 0, "step 0")
-    clouds = [figure(at, "cloud")["data"]]
+    clouds = [noise_chart(at, "cloud")["data"]]
     for step in (1, DEFAULTS["steps"] // 2, DEFAULTS["steps"]):
         at.session_state["step"] = step
         at.run()
         check_page(at, f"step {step}")
         assert [s.value for s in at.subheader] == [f"Gradient noise at step {step} of the mini-batch run"]
         assert_cloud_at(at, step, f"step {step}")
-        assert figure(at, "cloud")["data"] not in clouds, f"step {step} left the cloud where it was"
-        clouds.append(figure(at, "cloud")["data"])
+        assert noise_chart(at, "cloud")["data"] not in clouds, f"step {step} left the cloud where it was"
+        clouds.append(noise_chart(at, "cloud")["data"])
         assert url_values(at)["step"] == step
     # Near the minimum the full gradient is small against the noise: B_noise grows.
     assert float(noise_sentence(at).group(1)) > 10

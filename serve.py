@@ -7,12 +7,18 @@ from contextlib import asynccontextmanager
 import streamlit as st
 
 
+def warm_up():
+    """Import the lessons and compile the default page (imported here, not above: JAX takes seconds to
+    load, and the server answers its first visitor meanwhile)."""
+    from ui.warm import start_of_server
+
+    start_of_server()
+
+
 @asynccontextmanager
 async def lifespan(app):
     """Start the warm-up beside the server; it is done long before anybody could ask twice."""
-    from ui.warm import start_of_server
-
-    threading.Thread(target=start_of_server, name="warm start", daemon=True).start()
+    threading.Thread(target=warm_up, name="warm start", daemon=True).start()
     yield
 
 

@@ -356,19 +356,40 @@ function loadPlotly(bundle) {
   return plotlyLoaded;
 }
 
-let lastArgs = null;
+// Every chart's frame runs on the page's one main thread: each frame takes its turn to start plotly.js
+// and draw its first picture, so the first chart on the page does not wait for all of them. A turn
+// that does not end (its frame was removed while loading) lets the next one go after TURN_MS.
+const TURN_MS = 1500;
+
+function inTurn(task) {
+  let host;
+  try {
+    host = window.parent;
+    void host.document;  // throws when the parent is not ours
+  } catch (e) {
+    return task();
+  }
+  const previous = host.__playerTurn || Promise.resolve();
+  const waited = Promise.race([previous, new Promise(resolve => setTimeout(resolve, TURN_MS))]);
+  const mine = waited.then(task);
+  host.__playerTurn = mine.catch(() => undefined);
+  return mine;
+}
+
+let lastArgs = null, drawing = null;  // drawing: the latest render; renders run in the order they came
 
 window.addEventListener("message", event => {
   if (!event.data || event.data.type !== "streamlit:render") return;
   const args = event.data.args, text = JSON.stringify(args);
   if (text === lastArgs) return;  // a rerun that changed nothing here: nothing to redraw
   lastArgs = text;
-  loadPlotly(args.bundle).then(() => (args.mode === "chart" ? renderChart : renderPlayer)(args))
-    .catch(error => {
-      document.body.classList.add("failed");  // shown even on a chart, where the read-out is hidden
-      readout.textContent = `Could not draw: ${error}`;
-      fitHeight();
-    });
+  const render = () => loadPlotly(args.bundle).then(() => (args.mode === "chart" ? renderChart : renderPlayer)(args));
+  drawing = drawing ? drawing.then(render, render) : inTurn(render);
+  drawing.catch(error => {
+    document.body.classList.add("failed");  // shown even on a chart, where the read-out is hidden
+    readout.textContent = `Could not draw: ${error}`;
+    fitHeight();
+  });
 });
 new ResizeObserver(fitHeight).observe(document.body);
 send("streamlit:componentReady", {apiVersion: 1});

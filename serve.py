@@ -5,6 +5,12 @@ import threading
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+# The pages are declared with st.navigation in app.py. Streamlit would take the folder pages/ for an
+# old-style pages directory until the first run of app.py, and show the first visitor after a start
+# who follows a link to a lesson a "Page not found" dialog over the right page.
+PagesManager.uses_pages_directory = False
 
 
 def warm_up():

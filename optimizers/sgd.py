@@ -1,4 +1,7 @@
-"""Plain stochastic gradient descent (Kiefer & Wolfowitz, 1952).
+"""Plain gradient descent: the rule of stochastic gradient descent (Kiefer & Wolfowitz, 1952).
+
+On a surface the gradient is exact, and the rule is the lecture's gradient descent; fed the gradient
+of a random sample (the mini-batch page) the same rule is SGD.
 
 $$W \\leftarrow W - \\eta \\, g$$
 """
@@ -15,11 +18,11 @@ PAPER = ('Kiefer, J. and Wolfowitz, J. "Stochastic estimation of the maximum of 
 
 
 class SgdState(NamedTuple):
-    """SGD keeps no state."""
+    """Gradient descent keeps no state."""
 
 
 def make(learning_rate):
-    """SGD as an optax-style transformation: updates = -lr * g."""
+    """Gradient descent as an optax-style transformation (optax.sgd): updates = -lr * g."""
 
     def init(params):
         return SgdState()
@@ -37,7 +40,7 @@ def internals(grads, state, learning_rate):
 
 
 SPEC = OptimizerSpec(
-    key="sgd", name="SGD", make=make, latex=LATEX, paper=PAPER,
+    key="sgd", name="Gradient descent", make=make, latex=LATEX, paper=PAPER,
     hyperparams=(learning_rate(0.15),), module=__name__, internals=internals,
     colour="#e4572e", race_rate=0.001, order=0,
 )

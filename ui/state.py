@@ -145,8 +145,10 @@ def value(field):
 
 
 def put(key, value):
-    """Set a field's value from a button callback (before the widgets are drawn)."""
+    """Set a field's value from a button callback (before the widgets are drawn). It counts as bound
+    in this visit: a field whose widget was not on the page yet keeps it instead of the URL's value."""
     st.session_state[key] = value
+    st.session_state.setdefault(BOUND, {})[key] = st.session_state.get(VISIT)
 
 
 def reset_token():

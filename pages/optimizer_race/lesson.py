@@ -7,10 +7,37 @@ import numpy as np
 import streamlit as st
 
 from engine import NEVER, distance_to_nearest, optimizer_internals
+from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from ui import compute, controls, state, warm
 
 TOLERANCE = 1e-3
+ALL = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam")
+# One click each: a race on which one sentence of the lecture is plain to see. The ravines' rates are
+# what "Fair comparison" picks for them (tests/apptest/test_optimizer_race.py checks that they still
+# are); the valley runs at the race's own starting rates.
+PRESETS = {
+    "valley": dict(button="Curved valley", landscape="rosenbrock", theta={}, start=(-1.5, 2.0), steps=300,
+                   rates={key: OPTIMIZERS[key].race_rate for key in ALL},
+                   sentence="A long, curved valley: the gradient points across the valley, not along "
+                            "it. Momentum and Nesterov build up speed along the valley's floor; plain "
+                            "gradient descent, at a rate its steep walls allow, has barely started."),
+    "ravine": dict(button="Ravine along an axis", landscape="quadratic",
+                   theta=dict(condition=100.0, angle=0.0), start=(-2.5, 2.0), steps=200,
+                   rates=dict(sgd=0.0158, momentum=0.00794, nesterov=0.00794, adagrad=0.794, rmsprop=0.0631,
+                              adadelta=0.1, adam=0.126),
+                   sentence="Each weight gets its own step size. Here the steep and the flat direction "
+                            "are the two weights, so Adagrad and RMSProp take big steps along the flat x "
+                            "and small ones along the steep y, while gradient descent's one η must stay "
+                            "below 2/100 for the steep direction and crawls along the flat one."),
+    "turned": dict(button="The same ravine turned 45°", landscape="quadratic",
+                   theta=dict(condition=100.0, angle=45.0), start=(-2.5, 2.0), steps=200,
+                   rates=dict(sgd=0.0158, momentum=0.00794, nesterov=0.00794, adagrad=3.98, rmsprop=0.398,
+                              adadelta=0.1, adam=3.98),
+                   sentence="The same ravine turned by 45°: now both weights share the steep and the "
+                            "flat direction, a step size per weight cannot tell them apart, and the "
+                            "per-coordinate methods lose their lead. Momentum (Nesterov) wins."),
+}
 
 
 class Race(NamedTuple):
@@ -107,6 +134,74 @@ def tune(landscape_key, theta, start, chosen, settings):
         if tuned[key] is not None:
             state.put(f"race.{key}.learning_rate", tuned[key])
     st.session_state["tuned"] = dict(race=race, rates=tuned)
+
+
+def apply_preset(name):
+    """Button callback: set every widget the preset names, before the page runs again."""
+    preset = PRESETS[name]
+    landscape = LANDSCAPES[preset["landscape"]]
+    state.put("landscape", landscape.key)
+    for h in landscape.params:
+        state.put(f"{landscape.key}.{h.name}", preset["theta"].get(h.name, h.default))
+    state.put("start", "point")
+    state.put(f"x0.{landscape.key}", float(preset["start"][0]))
+    state.put(f"y0.{landscape.key}", float(preset["start"][1]))
+    state.put("steps", preset["steps"])
+    state.put("race", list(ALL))
+    for key in ALL:
+        for h in race_specs(key):
+            value = preset["rates"][key] if h.name == "learning_rate" else h.default
+            state.put(f"race.{key}.{h.name}", value)
+    st.session_state.pop("tuned", None)
+    state.put("step", 0)
+    state.new_view()
+
+
+def preset_on_screen(race, settings):
+    """The preset whose every setting is still on the page, if any (its sentence is then true)."""
+    for name, preset in PRESETS.items():
+        landscape = LANDSCAPES[preset["landscape"]]
+        theta = tuple(float(v) for v in landscape.theta(**preset["theta"]))
+        defaults = {key: {h.name: preset["rates"][key] if h.name == "learning_rate" else h.default
+                          for h in race_specs(key)} for key in ALL}
+        if (race == Race(landscape.key, theta, tuple(preset["start"]), preset["steps"])
+                and list(settings) == list(ALL) and all(
+                    {n: float(v) for n, v in settings[key].items()} == defaults[key] for key in ALL)):
+            return name
+    return None
+
+
+def _listed(items):
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def takeaway(runs, landscape, steps):
+    """One sentence on how this race came out, read from its numbers."""
+    names = {key: OPTIMIZERS[key].name for key in runs}
+    diverged = [key for key, run in runs.items() if run.diverged_at is not None]
+    finite = [key for key in runs if key not in diverged]
+    target = None if landscape.min_value is None else landscape.min_value + TOLERANCE
+    reached = {key: _steps_to(runs[key].loss, target) for key in finite}
+    arrived = sorted((step, key) for key, step in reached.items() if step is not None)
+    if arrived:
+        first = [f"{names[key]} (step {step})" for step, key in arrived[:3]]
+        sentence = f"First within {TOLERANCE:g} of the minimum's loss: {_listed(first)}."
+        late = [names[key] for key in finite if reached[key] is None]
+        if late:
+            sentence += f" Not within {steps} steps: {_listed(late)}."
+    elif finite:
+        best = sorted(finite, key=lambda key: float(runs[key].loss[-1]))[:3]
+        lowest = [f"{names[key]} ({float(runs[key].loss[-1]):.3g})" for key in best]
+        where = ("Lowest" if target is None else
+                 f"Nobody came within {TOLERANCE:g} of the minimum's loss in {steps} steps; lowest")
+        sentence = f"{where} loss at step {steps}: {_listed(lowest)}."
+    else:
+        sentence = "Every run diverged: lower the learning rates, or press Fair comparison."
+    if diverged and finite:
+        where = [f"{names[key]} (step {runs[key].diverged_at})" for key in diverged]
+        sentence += f" Diverged: {_listed(where)}."
+    return sentence
 
 
 def tuned_note(race):

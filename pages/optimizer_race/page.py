@@ -29,6 +29,9 @@ if not chosen:
     state.write_url()
     st.stop()
 
+for column, (name, preset) in zip(st.columns(3), lesson.PRESETS.items(), strict=True):
+    column.button(preset["button"], key=f"preset.{name}", on_click=lesson.apply_preset, args=(name,),
+                  width="stretch")
 st.button("Fair comparison: tune each learning rate", icon=":material/balance:", on_click=lesson.tune,
           args=(landscape_key, theta, tuple(start), chosen, settings))
 
@@ -40,6 +43,9 @@ def race_view(landscape_key, landscape, theta, start, chosen, settings):
     steps = controls.steps_slider(300)
     race = lesson.Race(landscape_key, theta, tuple(start), steps)
     lesson.tuned_note(race)
+    preset = lesson.preset_on_screen(race, settings)
+    if preset is not None:
+        st.info(f"**What this race shows.** {lesson.PRESETS[preset]['sentence']}")
     lesson.warm_tuning(race, chosen, settings)
 
     trajectories, runs = {}, {}
@@ -65,6 +71,7 @@ def race_view(landscape_key, landscape, theta, start, chosen, settings):
         linked_chart(losses_figure(series, min_value=landscape.min_value, log_y=log_y), key="losses",
                      player_key="player", last=last)
         st.table(lesson.results_table(runs, landscape), hide_index=True)
+        st.markdown(f"**Result.** {lesson.takeaway(runs, landscape, steps)}")
 
     st.subheader(f"Inside the optimizers at step {k}")
     st.caption("Left: the direction of −∇J (thin), of the velocity where there is one (dashed) and of the "

@@ -40,7 +40,7 @@ DEFAULT_LANDSCAPE, DEFAULT_STEPS = "rosenbrock", 300
 COMPONENTS = ["player", "losses", "internals"]
 FAIR = "Fair comparison: tune each learning rate"
 NOTE = "**Fair comparison.**"
-CHOSEN_RATE = re.compile(r"(\w+) η = (\S+?)(?=[,.]\s|\.$)")
+CHOSEN_RATE = re.compile(r"(?:^|, )([^,]+?) η = (\S+?)(?=[,.]\s|\.$)")
 NAMES = [spec.name for spec in OPTIMIZERS.values()]
 
 
@@ -133,24 +133,25 @@ def shown_slider_values(at, key):
                            f"race.{key}.{h.name}").value for h in lesson.race_specs(key)}
 
 
-def engine_path(landscape_key, optimizer_key, hyperparams, start, steps):
+def engine_path(landscape_key, optimizer_key, hyperparams, start, steps, theta=None):
     """A fresh engine run of the race (float32, as the engine computes), cut where it diverges."""
     landscape = LANDSCAPES[landscape_key]
+    theta = landscape.theta() if theta is None else theta
     run = run_single(landscape.fn_with, optimizer_key, hyperparams, np.asarray(start, np.float32), MAX_STEPS,
-                     (np.asarray(landscape.theta(), np.float32),), box_for(landscape.bounds))
+                     (np.asarray(theta, np.float32),), box_for(landscape.bounds))
     diverged = int(run.diverged_at)
     end = diverged if 0 <= diverged <= steps else steps + 1
     return np.asarray(run.params[:end], np.float32), np.asarray(run.loss[:end], np.float64)
 
 
 def assert_paths_are_the_engines(at, settings, context, landscape=DEFAULT_LANDSCAPE, steps=DEFAULT_STEPS,
-                                 start=None):
+                                 start=None, theta=None):
     """Every path the player draws is exactly the engine's run with these settings ({key: {name: value}}):
     the player sends the engine's float32 points unchanged, so no tolerance."""
     start = LANDSCAPES[landscape].start if start is None else start
     assert player_names(at) == legend_names(list(settings)), context
     for (key, hyperparams), drawn in zip(settings.items(), player_runs(at), strict=True):
-        expected, _ = engine_path(landscape, key, hyperparams, start, steps)
+        expected, _ = engine_path(landscape, key, hyperparams, start, steps, theta)
         np.testing.assert_array_equal(drawn, expected, err_msg=f"{context}: {key}")
 
 
@@ -225,7 +226,7 @@ def test_deselecting_every_optimizer_asks_for_one():
     assert dict(at.query_params) == {"race": ""}, "the empty race is in the URL"
     select(at, race=["adam", "sgd"])
     check_race(at, ["adam", "sgd"], "two chosen")  # in the order they were picked
-    assert widget(at, "selectbox", "settings").options == ["Adam", "SGD"]
+    assert widget(at, "selectbox", "settings").options == ["Adam", "Gradient descent"]
 
 
 def test_colours_are_the_optimizers_own_on_the_race_and_alone():
@@ -296,11 +297,124 @@ def test_reset_restores_the_defaults_of_one_optimizer():
     assert_paths_are_the_engines(at, settings, "after the reset")
 
 
+# --------------------------------------------------------------------------------------------- presets
+
+
+def preset_button(at, name):
+    return next(b for b in at.button if b.key == f"preset.{name}")
+
+
+def steps_to_minimum(at):
+    """{optimizer name: first step within the tolerance of J*, or None} from the results table."""
+    column = f"steps to J* + {lesson.TOLERANCE:g}"
+    return {row["optimizer"]: None if row[column] == "—" else int(row[column]) for row in table(at)}
+
+
+def lesson_sentences(at):
+    return [i.value for i in at.info if i.value.startswith("**What this race shows.**")]
+
+
+def result_sentence(at):
+    (found,) = [m.value for m in at.markdown if m.value.startswith("**Result.**")]
+    return found
+
+
+@pytest.mark.parametrize("name", list(lesson.PRESETS))
+def test_a_preset_sets_every_value_on_the_first_click_and_its_sentence_holds(name):
+    """From a page far from the preset (another surface, two optimizers, other rates and steps), one
+    click draws exactly the preset's race; the sentence shows while it is on screen."""
+    preset = lesson.PRESETS[name]
+    at = fresh({"landscape": "himmelblau", "race": "adam,sgd", "steps": "40",
+                "race.adam.learning_rate": "0.5", "race.momentum.momentum": "0.5"})
+    assert not lesson_sentences(at)
+    preset_button(at, name).click().run()
+    check_race(at, list(lesson.ALL), name)
+    landscape = LANDSCAPES[preset["landscape"]]
+    theta = landscape.theta(**preset["theta"])
+    settings = {}
+    for key in lesson.ALL:
+        settings[key] = shown_slider_values(at, key)
+        assert settings[key] == {h.name: preset["rates"][key] if h.name == "learning_rate" else h.default
+                                 for h in lesson.race_specs(key)}, (name, key)
+    assert_paths_are_the_engines(at, settings, name, landscape=landscape.key, steps=preset["steps"],
+                                 start=preset["start"], theta=theta)
+    assert lesson_sentences(at) == [f"**What this race shows.** {preset['sentence']}"]
+    select(at, steps=preset["steps"] - 1)
+    assert not lesson_sentences(at), "another step count is not the preset's race"
+
+
+def test_the_ravine_presets_show_what_their_sentences_say():
+    """Along the axes, the per-coordinate methods reach the minimum first and gradient descent not at
+    all; turned 45°, momentum (Nesterov) is first and the per-coordinate methods fall behind it."""
+    at = fresh()
+    preset_button(at, "ravine").click().run()
+    along = steps_to_minimum(at)
+    gd = OPTIMIZERS["sgd"].name
+    assert along[gd] is None
+    assert along["Adagrad"] is not None and along["RMSProp"] is not None
+    fastest = sorted((step, name) for name, step in along.items() if step is not None)
+    assert {name for _, name in fastest[:2]} == {"Adagrad", "RMSProp"}, along
+    preset_button(at, "turned").click().run()
+    turned = steps_to_minimum(at)
+    assert min((step, name) for name, step in turned.items() if step is not None)[1] == "Nesterov", turned
+    for method in ("Adagrad", "RMSProp"):
+        assert turned[method] > along[method] and turned[method] > turned["Momentum"], (method, turned)
+
+
+def test_the_valley_preset_shows_momentum_ahead():
+    at = fresh({"landscape": "quadratic"})
+    preset_button(at, "valley").click().run()
+    final = {row["optimizer"]: float(row["final loss"]) for row in table(at)}
+    gd = OPTIMIZERS["sgd"].name
+    assert final["Momentum"] < final[gd] / 10 and final["Nesterov"] < final[gd] / 10, final
+
+
+@pytest.mark.parametrize("name", ["ravine", "turned"])
+def test_the_ravines_rates_are_what_fair_comparison_picks(name):
+    """The presets' rates are not hand-picked: pressing Fair comparison on the preset changes none."""
+    at = fresh()
+    preset_button(at, name).click().run()
+    fair_button(at).click().run()
+    (note,) = notes(at)
+    picked = chosen_rates(note)
+    assert picked == pytest.approx({OPTIMIZERS[key].name: lesson.PRESETS[name]["rates"][key]
+                                    for key in lesson.ALL}, rel=1e-3)
+    for key in lesson.ALL:
+        assert lesson.PRESETS[name]["rates"][key] in lesson.rate_stops(key), (name, key)
+
+
+def test_the_result_sentence_reads_the_table():
+    """Under every race one sentence says who came first, from the same numbers as the table."""
+    at = fresh()
+    preset_button(at, "ravine").click().run()
+    along = steps_to_minimum(at)
+    first = sorted((step, name) for name, step in along.items() if step is not None)[:3]
+    sentence = result_sentence(at)
+    listed = [f"{name} (step {step})" for step, name in first]
+    first_three = f"{listed[0]}, {listed[1]} and {listed[2]}"
+    assert f"First within {lesson.TOLERANCE:g} of the minimum's loss: {first_three}." in sentence, sentence
+    assert f"Not within 200 steps: {OPTIMIZERS['sgd'].name}." in sentence, sentence
+    at = fresh()  # Rosenbrock, 300 steps: nobody arrives; the lowest final losses are named
+    final = sorted((float(row["final loss"]), row["optimizer"]) for row in table(at))
+    sentence = result_sentence(at)
+    assert "Nobody came within" in sentence, sentence
+    assert f"{final[0][1]} (" in sentence.split("lowest loss")[1], sentence
+
+
+def test_a_diverging_run_is_named_in_the_result():
+    at = fresh({"race": "sgd,adam", "race.sgd.learning_rate": "10"})
+    assert_healthy(at, "sgd diverges")
+    rows = {row["optimizer"]: row["diverged at step"] for row in table(at)}
+    gd = OPTIMIZERS["sgd"].name
+    assert rows[gd] != "—"
+    assert f"Diverged: {gd} (step {rows[gd]})." in result_sentence(at)
+
+
 # ------------------------------------------------------------------------------------- fair comparison
 
 
 def chosen_rates(note):
-    """{optimizer name: rate} from the fair comparison's 'Chosen: SGD η = 0.002, …' sentence."""
+    """{optimizer name: rate} from the fair comparison's 'Chosen: Gradient descent η = 0.002, …' sentence."""
     chosen = note.split("Chosen: ", 1)[1]
     return {name: float(rate) for name, rate in CHOSEN_RATE.findall(chosen)}
 
@@ -353,7 +467,7 @@ def test_fair_comparison_note_goes_when_the_steps_change():
     select(at, race=["adam", "sgd"])
     fair_button(at).click().run()
     assert_healthy(at, "tuned two")
-    assert [list(chosen_rates(n)) for n in notes(at)] == [["Adam", "SGD"]]
+    assert [list(chosen_rates(n)) for n in notes(at)] == [["Adam", "Gradient descent"]]
     select(at, steps=DEFAULT_STEPS - 1)
     assert not notes(at)
 

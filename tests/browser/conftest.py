@@ -114,18 +114,21 @@ def browser():
         chromium.close()
 
 
+FIRST_VISIT = {}
+
+
 @pytest.fixture(scope="session")
 def warm_server(server, browser):
-    """Open "/" once, as a first visitor would.
-
-    Streamlit learns an app's pages from the first run of its st.navigation script; until then a
-    deep link such as /learning-rate shows a "Page not found" dialog over the right page
-    (streamlit/streamlit#9624). Tests should see what every later visitor sees.
-    """
+    """Follow a link to a lesson as the very first visitor after the server started, and keep what that
+    visitor saw (``FIRST_VISIT``, checked by test_pages.py): before serve.py told Streamlit that the
+    pages come from st.navigation, this visitor got a "Page not found" dialog over the right page."""
     context = browser.new_context(viewport=VIEWPORT)
     first = context.new_page()
-    first.goto(server)
+    first.goto(f"{server}/learning-rate")
     first.wait_for_selector(APP_IDLE, timeout=PAGE_TIMEOUT_MS)
+    first.locator(".st-key-player iframe").wait_for(timeout=PAGE_TIMEOUT_MS)
+    FIRST_VISIT.update(url=first.url, title=first.locator("h1").first.inner_text(),
+                       not_found=first.get_by_text("Page not found").count())
     context.close()
     return server
 

@@ -34,13 +34,13 @@ def test_learning_rate_preset_changes_the_runs_and_says_its_sentence(server, pag
 def test_race_fair_comparison_moves_the_sliders_and_the_paths(server, page):
     open_page(page, f"{server}/optimizer-race")
     assert frame_of(page, "player").evaluate(NAMES) == [
-        "SGD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adadelta", "Adam"]
+        "Gradient descent", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adadelta", "Adam"]
     before = frame_of(page, "player").evaluate(RUNS)
     page.get_by_role("button", name="Fair comparison: tune each learning rate").click()
     page.get_by_text("Fair comparison.", exact=False).first.wait_for()
     after = wait_for_new_runs(page, before, "tuning did not change the race")
     note = page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Fair comparison.").inner_text()
-    sgd = re.search(r"SGD η = ([\d.e-]+)", note).group(1)
+    sgd = re.search(r"Gradient descent η = ([\d.e-]+)", note).group(1)
     slider = page.locator('[data-testid="stSidebar"]').get_by_role("slider", name="learning rate η")
     assert float(slider.get_attribute("aria-valuetext")) == pytest.approx(float(sgd)), \
         "the tuned rate the note names is not the one on the slider"

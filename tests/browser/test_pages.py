@@ -11,7 +11,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser.conftest import REPO_ROOT, VIEWPORT, charts_drawn, frame_of, open_page, wait_until_idle
+from tests.browser.conftest import (
+    FIRST_VISIT,
+    REPO_ROOT,
+    VIEWPORT,
+    charts_drawn,
+    frame_of,
+    open_page,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -70,6 +78,14 @@ def panel_step(page):
     match = re.search(r"Step (\d+) of (\d+)", page.locator('[data-testid="stMain"]').inner_text())
     assert match, "no 'Step k of N' on the page"
     return int(match.group(1))
+
+
+def test_the_first_visitor_after_a_start_can_follow_a_link_to_a_lesson(warm_server):
+    """The first session after the server started opened /learning-rate: the lesson, and no "Page not
+    found" dialog (Streamlit took pages/ for an old-style pages folder until app.py first ran)."""
+    assert FIRST_VISIT["url"].endswith("/learning-rate")
+    assert FIRST_VISIT["title"] == "Setting the learning rate", FIRST_VISIT
+    assert FIRST_VISIT["not_found"] == 0, FIRST_VISIT
 
 
 def test_app_declares_pages():

@@ -80,32 +80,53 @@ def boundary_animation(xs, ys, panels, snapshot_steps, *, titles, height=520):
     return DictFigure(dict(data=data, layout=layout, frames=frames))
 
 
+def _rounded(values):
+    """Curve values for the browser: five digits, None where a value is not finite."""
+    return [float(f"{v:.5g}") if np.isfinite(v) else None for v in values]
+
+
 def training_curves(runs, *, log_y=False):
     """Training and validation loss per evaluation for each run, with best and stopping steps marked.
 
     ``runs``: dicts with name, colour, eval_steps, train_loss, val_loss, best_step, stopped_at (None
-    where early stopping never triggered).
+    where early stopping never triggered). Where a run stopped early, its curves are solid up to the
+    stop and faint after it (training that early stopping did not keep); the first run's lines are
+    wider, so a later run drawn over it leaves it visible where both agree.
     """
     data, shapes, notes = [], [], []
+    label_row = 0
     for row, run in enumerate(runs):
-        steps = np.asarray(run["eval_steps"]).tolist()
+        steps = np.asarray(run["eval_steps"])
+        stop = run.get("stopped_at")
+        width = 4.5 if row == 0 and len(runs) > 1 else 2.5
         for kind, dash in (("train_loss", "solid"), ("val_loss", "dash")):
             label = "training" if kind == "train_loss" else "validation"
-            values = [float(f"{v:.5g}") if np.isfinite(v) else None for v in run[kind]]
-            data.append(dict(type="scatter", x=steps, y=values, mode="lines", name=f"{run['name']}: {label}",
-                             line=dict(color=run["colour"], width=2.5, dash=dash)))
+            values = np.asarray(run[kind], np.float64)
+            kept = steps <= stop if stop is not None else np.ones(len(steps), bool)
+            data.append(dict(type="scatter", x=steps[kept].tolist(), y=_rounded(values[kept]), mode="lines",
+                             name=f"{run['name']}: {label}", legendgroup=f"{row}{kind}",
+                             line=dict(color=run["colour"], width=width, dash=dash)))
+            if not kept.all():  # from the stop on (the stop's point too, so the line is unbroken)
+                after = steps >= stop
+                data.append(dict(type="scatter", x=steps[after].tolist(), y=_rounded(values[after]),
+                                 mode="lines", name=f"{run['name']}: {label} after the stop (not kept)",
+                                 legendgroup=f"{row}{kind}", showlegend=False, opacity=0.3,
+                                 hovertemplate="step %{x}<br>%{y:.4g}<extra>after the stop, not kept</extra>",
+                                 line=dict(color=run["colour"], width=1.5, dash=dash)))
         marks = [("best", run["best_step"], "dot")]
-        if run.get("stopped_at") is not None:
-            marks.append(("early stop", run["stopped_at"], "dashdot"))
+        if stop is not None:
+            marks.append(("early stop", stop, "dashdot"))
         for label, step, dash in marks:
             shapes.append(dict(type="line", xref="x", yref="paper", x0=step, x1=step, y0=0, y1=1,
                                line=dict(color=run["colour"], dash=dash, width=1.5)))
-            # One row of labels per run, so runs that share a step do not write over each other.
-            notes.append(dict(x=step, y=1 + 0.08 * row, xref="x", yref="paper", yanchor="bottom",
-                              showarrow=False,
+            # One row of labels per mark, so marks at nearby steps do not write over each other.
+            notes.append(dict(x=step, y=1 + 0.08 * label_row, xref="x", yref="paper", yanchor="bottom",
+                              xanchor="left", showarrow=False,
                               text=f"{label} ({run['name']}): {step}",
                               font=dict(color=run["colour"], size=12)))
-    layout = dict(height=380, font=style.FONT, margin=dict(l=10, r=10, t=40 + 25 * len(runs), b=10),
+            label_row += 1
+    layout = dict(height=380 + 25 * max(0, label_row - 2), font=style.FONT,
+                  margin=dict(l=10, r=10, t=40 + 28 * label_row, b=10),
                   shapes=shapes, annotations=notes, xaxis=dict(title=dict(text="step")),
                   yaxis=dict(title=dict(text="cross-entropy loss"), type="log" if log_y else "linear"),
                   legend=dict(orientation="h", y=-0.2))

@@ -43,9 +43,6 @@ def race_view(landscape_key, landscape, theta, start, chosen, settings):
     steps = controls.steps_slider(300)
     race = lesson.Race(landscape_key, theta, tuple(start), steps)
     lesson.tuned_note(race)
-    preset = lesson.preset_on_screen(race, settings)
-    if preset is not None:
-        st.info(f"**What this race shows.** {lesson.PRESETS[preset]['sentence']}")
     lesson.warm_tuning(race, chosen, settings)
 
     trajectories, runs = {}, {}
@@ -72,6 +69,9 @@ def race_view(landscape_key, landscape, theta, start, chosen, settings):
                      player_key="player", last=last)
         st.table(lesson.results_table(runs, landscape), hide_index=True)
         st.markdown(f"**Result.** {lesson.takeaway(runs, landscape, steps)}")
+        preset = lesson.preset_on_screen(race, settings)
+        if preset is not None:
+            st.info(f"**What this race shows.** {lesson.PRESETS[preset]['sentence']}")
 
     st.subheader(f"Inside the optimizers at step {k}")
     st.caption("Left: the direction of −∇J (thin), of the velocity where there is one (dashed) and of the "

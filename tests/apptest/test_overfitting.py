@@ -126,7 +126,7 @@ def assert_page(at, context, runs=("this run",)):
     assert components(at) == ["boundary", "curves"], f"{context}: {components(at)}"
     assert list(verdicts(at)) == list(runs), f"{context}: {verdicts(at)}"
     curves, boundary = figure(at, "curves"), figure(at, "boundary")
-    names = [t["name"] for t in curves["data"]]
+    names = [t["name"] for t in curves["data"] if t.get("showlegend", True)]  # a stopped run's faint rest
     assert names == [f"{r}: {kind}" for r in runs for kind in ("training", "validation")], names
     for trace in curves["data"]:
         values = np.array([np.nan if v is None else v for v in trace["y"]], float)
@@ -135,7 +135,8 @@ def assert_page(at, context, runs=("this run",)):
     assert len(contours) == len(runs), context
     steps = at.session_state["train_steps"]
     assert [f["name"] for f in boundary["frames"]][-2:] == [str(steps), "model kept"], context
-    assert len(boundary["frames"]) == 22 and curves["data"][0]["x"][-1] == steps, context
+    assert len(boundary["frames"]) == 22, context
+    assert max(max(t["x"]) for t in curves["data"] if t["name"].startswith(runs[0])) == steps, context
     for trace in contours:
         z = decode(trace["z"])
         assert z.dtype == np.uint8 and z.shape == (GRID, GRID), context
@@ -286,6 +287,17 @@ def test_early_stopping_preset_stops_early(at):
     notes = [a["text"] for a in curves["layout"]["annotations"]]
     assert f"early stop (with regularization): {history.stopped_at}" in notes
     assert f"best (with regularization): {history.best_step}" in notes
+    rows = [a["y"] for a in curves["layout"]["annotations"]]
+    assert len(set(rows)) == len(rows), "labels of nearby steps on rows of their own"
+    # Both runs stay visible: the unregularized one whole and wider; the stopped one solid to its
+    # stop, then faint (training early stopping did not keep).
+    lines = {t["name"]: t for t in curves["data"]}
+    plain_val = lines["without regularization: validation"]
+    kept_val = lines["with regularization: validation"]
+    after = lines["with regularization: validation after the stop (not kept)"]
+    assert plain_val["x"][-1] == int(plain.eval_steps[-1])
+    assert plain_val["line"]["width"] > kept_val["line"]["width"]
+    assert kept_val["x"][-1] == history.stopped_at == after["x"][0] and after["opacity"] < 1
     # The last frame shows the model kept: for the stopped run the best-validation one, which differs
     # from the step-2000 snapshot before it; for the unregularized run (never stopped) that snapshot.
     last_plain, last_stopped = frame_grids(boundary, -2)

@@ -52,6 +52,7 @@ def test_a_click_on_the_race_restarts_every_runner_there(server, page):
     open_page(page, f"{server}/optimizer-race")
     player = frame_of(page, "player")
     before = player.evaluate(RUNS)
+    player.locator(".nsewdrag").first.scroll_into_view_if_needed()  # the plot sits below the fold at 720 px
     box = player.locator(".nsewdrag").first.bounding_box()
     page.mouse.click(box["x"] + 0.6 * box["width"], box["y"] + 0.3 * box["height"])
     after = wait_for_new_runs(page, before, "a click on the race did not restart it")

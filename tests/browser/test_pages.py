@@ -178,6 +178,7 @@ def test_click_on_plot_sets_the_start(server, page):
     open_page(page, server)
     player = frame_of(page, "player")
     before = player.evaluate(RUNS)
+    player.locator(".nsewdrag").first.scroll_into_view_if_needed()  # the plot sits below the fold at 720 px
     box = player.locator(".nsewdrag").first.bounding_box()
     axes = player.evaluate(AXES)
     fx, fy = 0.3, 0.7

@@ -104,12 +104,22 @@ def test_training_curves_mark_best_and_stop():
     checked = go.Figure(fig.to_dict())
     assert [t.name for t in checked.data] == [
         "without regularization: training", "without regularization: validation",
-        "with regularization: training", "with regularization: validation"]
+        "with regularization: training", "with regularization: training after the stop (not kept)",
+        "with regularization: validation", "with regularization: validation after the stop (not kept)"]
+    # The stopped run: solid up to its stop, faint from it on; the other run whole and wider below it.
+    plain, stopped = checked.data[:2], checked.data[2:]
+    assert all(list(t.x) == list(range(0, 220, 20)) for t in plain)
+    assert plain[0].line.width > stopped[0].line.width
+    for kept, after in (stopped[0:2], stopped[2:4]):
+        assert max(kept.x) == 160 and min(after.x) == 160 and max(after.x) == 200
+        assert after.opacity < 1 and after.showlegend is False and after.legendgroup == kept.legendgroup
     lines = [(s.x0, s.line.dash) for s in checked.layout.shapes]
     assert lines == [(60, "dot"), (60, "dot"), (160, "dashdot")]
     assert [a.text for a in checked.layout.annotations] == [
         "best (without regularization): 60", "best (with regularization): 60",
         "early stop (with regularization): 160"]
+    rows = [a.y for a in checked.layout.annotations]
+    assert len(set(rows)) == len(rows), "every label on its own row: nearby steps do not overwrite"
     assert checked.layout.yaxis.type == "linear"
     log = training_curves([curves_run("a", "#000")], log_y=True)
     assert go.Figure(log.to_dict()).layout.yaxis.type == "log"

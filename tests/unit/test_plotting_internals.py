@@ -89,12 +89,12 @@ def test_arrows_are_the_unit_directions_of_minus_g_velocity_and_update():
     assert velocity_keys == {"momentum", "nesterov", "adam"}
 
 
-def test_adaptive_rules_turn_towards_the_flat_axis_and_sgd_does_not():
+def test_adaptive_rules_turn_towards_the_flat_axis_and_gradient_descent_does_not():
     """-g points almost along -x; dividing by each coordinate's gradient size turns Adam and RMSProp
     towards y, the axis with the 100 times smaller gradient."""
     figure = internals_figure(entries_at(2), step=2)
-    minus_g = drawn_direction(figure, "SGD: −g")
-    np.testing.assert_allclose(drawn_direction(figure, "SGD: update"), minus_g, atol=1e-5)
+    minus_g = drawn_direction(figure, "Gradient descent: −g")
+    np.testing.assert_allclose(drawn_direction(figure, "Gradient descent: update"), minus_g, atol=1e-5)
     for name in ("Adam", "RMSProp", "Adagrad"):
         turned = drawn_direction(figure, f"{name}: update")
         assert abs(turned[1]) > 10 * abs(drawn_direction(figure, f"{name}: −g")[1]), name

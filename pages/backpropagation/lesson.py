@@ -38,10 +38,48 @@ def chain_latex(d, c):
     return w2, w1
 
 
+TRAIL = "_backprop.trail"  # the weights the step button has visited, oldest first
+MAX_TRAIL = 100
+
+
 def _step(w, grads, rate):
-    """Button callback: move the weight sliders one gradient-descent step, inside their range."""
-    for i, key in enumerate(("w1", "w2")):
-        state.put(key, round(clean_number(w[i] - rate * grads[i], *WEIGHT_RANGE, w[i]), 6))
+    """Button callback: move the weight sliders one gradient-descent step, inside their range, and
+    remember where the steps have been."""
+    after = tuple(round(clean_number(w[i] - rate * grads[i], *WEIGHT_RANGE, w[i]), 6) for i in range(2))
+    trail = steps_taken(w)
+    st.session_state[TRAIL] = ((trail or [tuple(float(v) for v in w)]) + [after])[-MAX_TRAIL:]
+    for key, value in zip(("w1", "w2"), after, strict=True):
+        state.put(key, value)
+    state.put("step", len(st.session_state[TRAIL]) - 1)  # the player opens on the weights now set
+    state.new_view()
+
+
+def steps_run(w, inside, x, y):
+    """The player's run: the weights the button's steps visited, the weights now set and where the next
+    step lands (``inside`` the picture), with J and its gradient at each; and how many steps were taken."""
+    points = [*(np.asarray(p, np.float32) for p in steps_taken(w)[:-1]), np.asarray(w, np.float32),
+              np.asarray(inside, np.float32)]
+    chains = [chain_rule(float(p[0]), float(p[1]), x, y) for p in points]
+    grads = [np.array([c.products["dJ_dw1"], c.products["dJ_dw2"]], np.float32) for c in chains]
+    run = dict(name="steps", colour="#e4572e", path=np.stack(points), grads=np.stack(grads),
+               loss=np.array([c.nodes["J"] for c in chains]))
+    return run, len(points) - 2
+
+
+def forget_trail_if_moved(w):
+    """A slider moved the weights off the trail: forget it, and open the player on the weights."""
+    if st.session_state.get(TRAIL) and not steps_taken(w):
+        del st.session_state[TRAIL]
+        state.put("step", 0)
+        state.new_view()
+
+
+def steps_taken(w):
+    """The weights the button's steps have visited, ending at ``w``; empty once a slider moved them."""
+    trail = st.session_state.get(TRAIL) or []
+    if trail and np.allclose(trail[-1], np.asarray(w, np.float64), atol=1e-6):
+        return list(trail)
+    return []
 
 
 def step_button(w, grads, rate):

@@ -59,9 +59,11 @@ with friendly_errors("drawing the loss surface"):
     xs, ys, z = lesson.chain_grid(x, y)
     (low, high), _ = BOUNDS
     inside = np.clip(after, low, high)  # a huge rate's step would leave the picture
-    run = dict(name="one step", colour="#e4572e", path=np.stack([w, inside]), grads=np.stack([grads, grads]),
-               loss=np.array([nodes["J"], lesson.chain_loss(float(after[0]), float(after[1]), x, y)]))
+    lesson.forget_trail_if_moved(w)
+    run, taken = lesson.steps_run(w, inside, x, y)
     player(player_figure(xs, ys, z, [run], log_color=True, minima=(), axis_titles=("w₁", "w₂"), height=480),
            key="player", fields=step_fields(0))
-    st.caption("The loss J over the two weights for this x and y; the arrow is −∇J. ▶ takes the step.")
+    st.caption("The loss J over the two weights for this x and y; the arrow is −∇J. "
+               + (f"The line is the {taken} step{'s' if taken > 1 else ''} taken with the button; "
+                  if taken else "") + "▶ takes the next step.")
 state.write_url()

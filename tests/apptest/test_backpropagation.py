@@ -92,10 +92,11 @@ def check_setting(at, x, y, w1, w2, eta, context):
         extra = loss_slack if name == "J" else 1e-6
         assert values[name] == pytest.approx(nodes[name], rel=5.01e-4, abs=extra), (context, name)
     assert preview(at)[0] == pytest.approx(nodes["J"], rel=5.01e-5, abs=loss_slack), context  # 5 digits
-    (start, after), = player_runs(at)
+    (path,) = player_runs(at)
+    start, after = path[-2:]  # before them, any steps taken with the button
     w = np.array([w1, w2], np.float32)
     np.testing.assert_array_equal(start, w)
-    # The player's second point is W − η ∇J (float32 coordinates below 4: 2.4e-7), kept inside the picture.
+    # The player's last point is W − η ∇J (float32 coordinates below 4: 2.4e-7), kept inside the picture.
     (low, high), _ = chain.BOUNDS
     step = np.clip(w - eta * grad, low, high)
     tolerance = eta * (slack + 1e-5 * np.abs(grad).max()) + 2.4e-7
@@ -162,6 +163,32 @@ def test_one_step_lowers_the_loss_and_moves_the_weights():
     assert (at.session_state["w1"], at.session_state["w2"]) == pytest.approx(target, abs=5.01e-7)
     assert preview(at)[0] == pytest.approx(promised, rel=1e-4), "J is what the sentence promised"
     assert {"w1", "w2"} <= set(url(at))
+
+
+def test_the_steps_taken_stay_on_the_surface_until_a_weight_slider_moves():
+    """Each click adds the weights it left to the drawn path, which the player opens on the weights now
+    set; the caption counts the steps; moving a weight slider starts a new path from there."""
+    at = fresh()
+    start = (at.session_state["w1"], at.session_state["w2"])
+    take_step(at)
+    first = (at.session_state["w1"], at.session_state["w2"])
+    take_step(at)
+    assert_healthy(at, "two steps")
+    (path,) = player_runs(at)
+    now = (at.session_state["w1"], at.session_state["w2"])
+    assert len(path) == 4, "the start, the first step, the weights now set, the next step"
+    np.testing.assert_allclose(path[:3], [start, first, now], atol=1e-6)
+    assert component_args(at, "player")["step"] == 2, "the player opens on the weights now set"
+    assert any("the 2 steps taken with the button" in c.value for c in at.caption)
+    losses = [chain.explain(np.asarray(p, np.float32), np.float32(1.5), np.float32(0.3))[0]["J"]
+              for p in path[:3]]
+    assert losses[0] > losses[1] > losses[2], "each step went downhill"
+    select(at, x=1.0)  # another example: the same weights, the path kept on the new surface
+    assert len(player_runs(at)[0]) == 4
+    select(at, w1=0.0)
+    assert_healthy(at, "a weight slider moved")
+    assert len(player_runs(at)[0]) == 2 and component_args(at, "player")["step"] == 0
+    assert not any("taken with the button" in c.value for c in at.caption)
 
 
 def test_a_step_from_the_edge_stays_on_the_sliders():

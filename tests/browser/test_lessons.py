@@ -113,4 +113,8 @@ def test_backpropagation_step_lowers_j_and_moves_the_point(server, page):
     moved = wait_for_new_runs(page, runs, "the step did not move the weights on the surface")
     assert j_now(page) < before, "one step downhill lowers J"
     stepped_to = (runs[0]["x"][1], runs[0]["y"][1])  # where the drawn step pointed
-    assert (moved[0]["x"][0], moved[0]["y"][0]) == pytest.approx(stepped_to, abs=1e-5)
+    # The path now starts where the weights were, then the weights now set (the step's end), then the next.
+    assert (moved[0]["x"][0], moved[0]["y"][0]) == (runs[0]["x"][0], runs[0]["y"][0])
+    assert (moved[0]["x"][1], moved[0]["y"][1]) == pytest.approx(stepped_to, abs=1e-5)
+    assert len(moved[0]["x"]) == 3
+    assert frame_of(page, "player").evaluate("() => state.step") == 1, "it shows the weights now set"

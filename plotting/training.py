@@ -120,14 +120,16 @@ def training_curves(runs, *, log_y=False):
             shapes.append(dict(type="line", xref="x", yref="paper", x0=step, x1=step, y0=0, y1=1,
                                line=dict(color=run["colour"], dash=dash, width=1.5)))
             # One row of labels per mark, so marks at nearby steps do not write over each other.
-            notes.append(dict(x=step, y=1 + 0.08 * label_row, xref="x", yref="paper", yanchor="bottom",
-                              xanchor="left", showarrow=False,
+            notes.append(dict(x=step, y=1, yshift=4 + 20 * label_row, xref="x", yref="paper",
+                              yanchor="bottom", xanchor="left", showarrow=False,
                               text=f"{label} ({run['name']}): {step}",
                               font=dict(color=run["colour"], size=12)))
             label_row += 1
-    layout = dict(height=380 + 25 * max(0, label_row - 2), font=style.FONT,
-                  margin=dict(l=10, r=10, t=40 + 28 * label_row, b=10),
+    # Fixed margins (no automargin: a second layout pass per render) wide enough for the axis titles;
+    # the legend sits below the x-axis title.
+    top = 30 + 20 * label_row
+    layout = dict(height=420 + top, font=style.FONT, margin=dict(l=70, r=10, t=top, b=110),
                   shapes=shapes, annotations=notes, xaxis=dict(title=dict(text="step")),
                   yaxis=dict(title=dict(text="cross-entropy loss"), type="log" if log_y else "linear"),
-                  legend=dict(orientation="h", y=-0.2))
+                  legend=dict(orientation="h", x=0, y=-0.22, yanchor="top"))
     return DictFigure(dict(data=data, layout=layout))

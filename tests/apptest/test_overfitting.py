@@ -287,7 +287,7 @@ def test_early_stopping_preset_stops_early(at):
     notes = [a["text"] for a in curves["layout"]["annotations"]]
     assert f"early stop (with regularization): {history.stopped_at}" in notes
     assert f"best (with regularization): {history.best_step}" in notes
-    rows = [a["y"] for a in curves["layout"]["annotations"]]
+    rows = [a["yshift"] for a in curves["layout"]["annotations"]]
     assert len(set(rows)) == len(rows), "labels of nearby steps on rows of their own"
     # Both runs stay visible: the unregularized one whole and wider; the stopped one solid to its
     # stop, then faint (training early stopping did not keep).

@@ -118,7 +118,7 @@ def test_training_curves_mark_best_and_stop():
     assert [a.text for a in checked.layout.annotations] == [
         "best (without regularization): 60", "best (with regularization): 60",
         "early stop (with regularization): 160"]
-    rows = [a.y for a in checked.layout.annotations]
+    rows = [a.yshift for a in checked.layout.annotations]
     assert len(set(rows)) == len(rows), "every label on its own row: nearby steps do not overwrite"
     assert checked.layout.yaxis.type == "linear"
     log = training_curves([curves_run("a", "#000")], log_y=True)

@@ -83,8 +83,12 @@ def theory_note(theory, rates, diverged_at):
     """The bowl's theory next to what the sweep measured."""
     low, high = theory["eigenvalues"]
     below, above = divergence_boundary(rates, diverged_at)
-    measured = (f"the sweep's last stable rate is {below:.4g} and its first diverging rate {above:.4g}"
-                if below is not None and above is not None else "the sweep found no boundary")
+    measured = (f"the largest rate of the sweep that had not diverged after these steps is {below:.4g}, "
+                f"the first that had, {above:.4g}" if below is not None and above is not None
+                else "the sweep found no boundary")
+    if below is not None and below > theory["stability_limit"]:
+        measured += (f" (a rate just above {theory['stability_limit']:.4g} is not stable: its error grows "
+                     "by |1 − ηλmax| > 1 a step, too slowly to leave the plot in so few steps)")
     st.markdown(
         f"**Theory for this bowl.** The Hessian's eigenvalues are λmin = {low:.4g} and λmax = {high:.4g}. "
         f"Gradient descent converges only if η < 2/λmax = **{theory['stability_limit']:.4g}**, and the "

@@ -327,11 +327,14 @@ def test_quadratic_sweep_measures_the_stability_limit():
     at = fresh()
     select(at, landscape="quadratic")
     note = next(m.value for m in at.markdown if "Theory for this bowl" in m.value)
-    match = re.search(r"last stable rate is (\S+) and its first diverging rate (\S+)\.", note)
+    edge = r"had not diverged after these steps is (\S+), the first that had, (\d+(?:\.\d+)?)"
+    match = re.search(edge, note)
     assert match, note
-    below, above = float(match.group(1)), float(match.group(2))
+    below, above = float(match.group(1).rstrip(",")), float(match.group(2))
     limit = theory_numbers(at)[2]
     assert below < above and limit / 1.06 <= below and above <= limit * 1.1, (below, limit, above)
+    # A rate above 2/λmax that had not yet left the plot is not called stable.
+    assert ("is not stable" in note) == (below > limit), note
 
 
 # ------------------------------------------------------------------------------------- the player's step

@@ -142,14 +142,6 @@ def _positive(batch_sizes, values):
     return batch_sizes[keep], values[keep], batch_sizes[~keep]
 
 
-def _dropped_note(dropped):
-    """A legend suffix naming the batch sizes whose spread is 0 (or undefined): off a log axis."""
-    if dropped.size == 0:
-        return ""
-    listed = ", ".join(str(int(b)) for b in dropped[:3]) + (", …" if dropped.size > 3 else "")
-    return f"<br>  (0 at B = {listed}: not drawn on the log axis)"
-
-
 def _reference(batch_sizes, predicted, n):
     """√(tr Σ / B) over the batch sizes: the prediction without the factor (n − B)/(n − 1), through the
     B = 1 prediction √(tr Σ), which is recovered from the first finite positive prediction at B < n."""
@@ -170,12 +162,13 @@ def _spread_traces(batch_sizes, measured, predicted, n):
         data.append(dict(type="scatter", x=batch_sizes.tolist(), y=_sig(reference), mode="lines",
                          name=REFERENCE_NAME, hovertemplate=hover,
                          line=dict(color=REFERENCE_COLOUR, width=2, dash="dash")))
-    b, p, dropped = _positive(batch_sizes, predicted)
+    # A spread of 0 (B = n) has no place on a log axis: "↓ 0 at B = n" on the bottom edge says so.
+    b, p, _ = _positive(batch_sizes, predicted)
     data.append(dict(type="scatter", x=b.tolist(), y=_sig(p), mode="lines", hovertemplate=hover,
-                     name=PREDICTED_NAME + _dropped_note(dropped), line=dict(color=GRADIENT_COLOUR, width=3)))
-    b, m, dropped = _positive(batch_sizes, measured)
+                     name=PREDICTED_NAME, line=dict(color=GRADIENT_COLOUR, width=3)))
+    b, m, _ = _positive(batch_sizes, measured)
     data.append(dict(type="scatter", x=b.tolist(), y=_sig(m), mode="markers", hovertemplate=hover,
-                     name=MEASURED_NAME + _dropped_note(dropped),
+                     name=MEASURED_NAME,
                      marker=dict(color=CLOUD_COLOUR, size=10, line=dict(width=1, color="white"))))
     return data
 
@@ -183,8 +176,10 @@ def _spread_traces(batch_sizes, measured, predicted, n):
 def _zero_notes(batch_sizes, predicted):
     """A "↓ 0" on the bottom edge at each batch size whose predicted spread is 0 (B = n): off the axis."""
     _, _, dropped = _positive(batch_sizes, predicted)
+    # Anchored at its right end: B = n is the axis's last value, and the note stays inside the plot.
     return [dict(xref="x", yref="paper", x=round(float(np.log10(b)), 5), y=0, yanchor="bottom",
-                 text=f"↓ 0 at B = {int(b)}", showarrow=False, font=dict(size=12, color=GRADIENT_COLOUR),
+                 xanchor="right", text=f"↓ 0 at B = {int(b)}", showarrow=False,
+                 font=dict(size=12, color=GRADIENT_COLOUR),
                  bgcolor="rgba(255,255,255,0.8)")  # annotations on a log axis sit at log10 of the value
             for b in dropped if b > 0]
 
@@ -219,7 +214,8 @@ def spread_figure(batch_sizes, measured, predicted, *, current_batch, n):
         title=dict(text=f"spread against the batch size (n = {n})", x=0.01),
         xaxis=dict(axis, range=x_range, title=dict(text="batch size B"), **ticks),
         yaxis=dict(axis, range=y_range, title=dict(text="spread √tr Cov(g_B) = RMS ‖g_B − ∇J‖")),
-        legend=dict(x=0.01, y=0.01, xanchor="left", yanchor="bottom", bgcolor="rgba(255,255,255,0.8)",
+        # Top right: the spread falls with B, so that corner is empty.
+        legend=dict(x=0.99, y=0.99, xanchor="right", yanchor="top", bgcolor="rgba(255,255,255,0.8)",
                     font=dict(size=12)),
         annotations=_zero_notes(batch_sizes, predicted), uirevision="spread")
     return DictFigure(dict(data=data, layout=layout))

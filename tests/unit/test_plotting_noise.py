@@ -194,8 +194,10 @@ def test_spread_drops_the_zero_prediction_and_says_so(spread):
     line = by_name(spec, PREDICTED_NAME)[0]
     assert line["x"] == BATCHES[:-1].tolist()
     np.testing.assert_allclose(line["y"], predicted_spread()[:-1], rtol=1e-5)
-    assert f"0 at B = {N}" in line["name"]
-    assert any(f"0 at B = {N}" in a["text"] for a in spec["layout"]["annotations"])
+    (note,) = [a for a in spec["layout"]["annotations"] if f"0 at B = {N}" in a["text"]]
+    assert note["xanchor"] == "right", "B = n is the axis's last value: the note must end there, not start"
+    legend = spec["layout"]["legend"]
+    assert (legend["xanchor"], legend["yanchor"]) == ("right", "top"), "the empty corner: spread falls with B"
 
 
 def test_measured_rounding_zero_is_dropped(spread):

@@ -21,7 +21,7 @@ from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from tests.apptest import helpers
 from tests.apptest.helpers import assert_healthy, component_args, decode, figure, float32s, select, widget
-from ui.controls import MAX_STEPS, format_number
+from ui.controls import MAX_STEPS, clean_number, format_number
 
 DEFAULT_LANDSCAPE, DEFAULT_OPTIMIZER, DEFAULT_STEPS = "quadratic", "sgd", 100
 STEP_TEXT = re.compile(r"\*\*Step (\d+) of (\d+)\*\* · loss J = `(\S+)` · ‖∇J‖ = `(\S+)`")
@@ -404,7 +404,21 @@ def test_a_click_on_the_plot_starts_the_run_there():
     assert at.session_state["step"] == 3
     report(at, step=7, click_seq=4, click=[float("nan"), 1.0])  # not a point: ignored
     np.testing.assert_array_equal(path(at)[0], np.float32((3.0, -3.0)))
+    # Forged values from the browser: each ignored, none raises, the run stays where it was.
+    for seq, (step, click) in enumerate([("abc", ["abc", 1]), (True, [5]), (-7, "x"), (10**9, {"x": 1}),
+                                         (None, [1.0, float("inf")]), (2.5, [True, 1.0])], start=5):
+        report(at, step=step, click_seq=seq, click=click)
+        assert_healthy(at, f"forged step {step!r}, click {click!r}")
+        np.testing.assert_array_equal(path(at)[0], np.float32((3.0, -3.0)))
+        assert at.session_state["step"] == 7, "the last valid step, from the report before"
     assert_healthy(at, "after the clicks")
+
+
+def test_numbers_too_big_for_a_float_are_clamped():
+    assert clean_number(10**400, 0.0, 1.0, 0.5) == 0.5, "not a finite float: the default"
+    assert clean_number(-(10**400), -1.0, 1.0, 0.0) == 0.0
+    assert clean_number("1e309", 0.0, 1.0, 0.5) == 0.5
+    assert clean_number(1e300, 0.0, 1.0, 0.5) == 1.0, "a finite float beyond the range: clamped"
 
 
 # ---------------------------------------------------------------------------------- server validation

@@ -25,16 +25,19 @@ def number_slider(label, key, default, low=-3.0, high=3.0, container=st):
 
 
 def chain_latex(d, c):
-    """The lecture's two chain-rule products, factor by factor, with numbers."""
-    w2 = (rf"\frac{{\partial J}}{{\partial w_2}} = {PURPLE}\frac{{\partial J}}{{\partial \hat y}}"
-          rf"\color{{black}} \times {RED}\frac{{\partial \hat y}}{{\partial w_2}}\color{{black}}"
-          rf" = {PURPLE}({d['dJ_dyhat']:.4g})\color{{black}} \times {RED}({d['dyhat_dw2']:.4g})"
-          rf"\color{{black}} = {c['dJ_dw2']:.6g}")
-    w1 = (rf"\frac{{\partial J}}{{\partial w_1}} = {PURPLE}\frac{{\partial J}}{{\partial \hat y}}"
+    """The lecture's two chain-rule products, factor by factor, then with numbers (two rows each, so a
+    line fits its column on a 1280-pixel screen)."""
+    w2 = (rf"\begin{{aligned}}\frac{{\partial J}}{{\partial w_2}} &= "
+          rf"{PURPLE}\frac{{\partial J}}{{\partial \hat y}}"
+          rf"\color{{black}} \times {RED}\frac{{\partial \hat y}}{{\partial w_2}}\color{{black}} \\"
+          rf" &= {PURPLE}({d['dJ_dyhat']:.4g})\color{{black}} \times {RED}({d['dyhat_dw2']:.4g})"
+          rf"\color{{black}} = {c['dJ_dw2']:.6g}\end{{aligned}}")
+    w1 = (rf"\begin{{aligned}}\frac{{\partial J}}{{\partial w_1}} &= "
+          rf"{PURPLE}\frac{{\partial J}}{{\partial \hat y}}"
           rf"\color{{black}} \times {RED}\frac{{\partial \hat y}}{{\partial z_1}}\color{{black}} \times "
-          rf"{BLUE}\frac{{\partial z_1}}{{\partial w_1}}\color{{black}} = {PURPLE}({d['dJ_dyhat']:.4g})"
+          rf"{BLUE}\frac{{\partial z_1}}{{\partial w_1}}\color{{black}} \\ &= {PURPLE}({d['dJ_dyhat']:.4g})"
           rf"\color{{black}} \times {RED}({c['dyhat_dz1']:.4g})\color{{black}} \times "
-          rf"{BLUE}({d['dz1_dw1']:.4g})\color{{black}} = {c['dJ_dw1']:.6g}")
+          rf"{BLUE}({d['dz1_dw1']:.4g})\color{{black}} = {c['dJ_dw1']:.6g}\end{{aligned}}")
     return w2, w1
 
 

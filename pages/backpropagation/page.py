@@ -40,8 +40,8 @@ with left:
         st.latex(line)
 with right:
     st.markdown("**jax.grad's answer**")
-    st.latex(rf"\frac{{\partial J}}{{\partial w_2}} = {autodiff[1]:.6g}, \quad "
-             rf"\frac{{\partial J}}{{\partial w_1}} = {autodiff[0]:.6g}")
+    st.latex(rf"\begin{{aligned}}\frac{{\partial J}}{{\partial w_2}} &= {autodiff[1]:.6g} \\ "
+             rf"\frac{{\partial J}}{{\partial w_1}} &= {autodiff[0]:.6g}\end{{aligned}}")
     gap = float(np.max(np.abs(np.array([products["dJ_dw1"], products["dJ_dw2"]]) - autodiff)))
     scale = float(np.max(np.abs(autodiff))) + 1e-12
     if gap <= 1e-5 * scale + 1e-7:  # float32: a few rounding errors in a product of four numbers

@@ -39,7 +39,7 @@ def settings(at):
 def written_products(at):
     """(∂J/∂w2, ∂J/∂w1) as the chain-rule lines end: '= <number>'."""
     lines = [block.value.strip("$\n") for block in at.latex[:2]]
-    return tuple(float(re.search(r"= " + NUMBER + r"$", line).group(1)) for line in lines)
+    return tuple(float(re.search(r"= " + NUMBER + r"\\end\{aligned\}$", line).group(1)) for line in lines)
 
 
 def jax_line(at):

@@ -118,3 +118,18 @@ def test_backpropagation_step_lowers_j_and_moves_the_point(server, page):
     assert (moved[0]["x"][1], moved[0]["y"][1]) == pytest.approx(stepped_to, abs=1e-5)
     assert len(moved[0]["x"]) == 3
     assert frame_of(page, "player").evaluate("() => state.step") == 1, "it shows the weights now set"
+
+
+FORMULA_WIDTHS = """() => [...document.querySelectorAll('.katex-display')].map(display => {
+  const column = display.closest('[data-testid="stColumn"]') || display.parentElement;
+  const formula = display.querySelector('.katex');
+  return [formula.getBoundingClientRect().width, column.getBoundingClientRect().width];
+})"""
+
+
+def test_backpropagation_formulas_fit_their_columns_at_1280(server, page):
+    """The chain-rule products and jax.grad's answer are written whole, not cut at the column's edge."""
+    open_page(page, f"{server}/backpropagation")
+    widths = page.evaluate(FORMULA_WIDTHS)
+    assert len(widths) >= 3, widths
+    assert all(width <= room + 1 for width, room in widths), widths

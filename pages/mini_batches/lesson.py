@@ -50,10 +50,30 @@ def _linear_scaling(n):
     """Button callback: double the batch size and the mini-batch learning rate (the linear scaling rule)."""
     batch = int(st.session_state.get("batch", 16))
     bigger = min(2 * batch, n)
-    rate = float(st.session_state.get("lr.mini", RATES["mini"].default)) * bigger / batch
+    old_rate = float(st.session_state.get("lr.mini", RATES["mini"].default))
     stops = log_options(LEARNING_RATE.min, LEARNING_RATE.max, RATES["mini"].default)
+    new_rate = min(stops, key=lambda stop: abs(stop - old_rate * bigger / batch))  # the nearest slider stop
     state.put("batch", bigger)
-    state.put("lr.mini", min(stops, key=lambda stop: abs(stop - rate)))  # the nearest slider stop
+    state.put("lr.mini", new_rate)
+    st.session_state[SCALED] = dict(batch=(batch, bigger), rate=(old_rate, new_rate))
+
+
+SCALED = "_mini.scaled"  # what the last linear-scaling click did
+
+
+def scaling_note(batch, rate):
+    """Say what the linear-scaling button did, while B and η are still what it set."""
+    scaled = st.session_state.get(SCALED)
+    if not scaled or (scaled["batch"][1], scaled["rate"][1]) != (batch, rate):
+        return
+    (b0, b1), (r0, r1) = scaled["batch"], scaled["rate"]
+    if b1 == b0:
+        st.info(f"**Linear scaling rule**: B is already n = {b1}; it cannot double.")
+        return
+    st.info(f"**Linear scaling rule** (Goyal et al., 2017): B {b0} → {b1} and η {r0:.3g} → {r1:.3g}. A batch "
+            f"{b1 / b0:.3g} times larger averages away noise, and a rate as many times larger lets one step "
+            f"go about as far as {b1 / b0:.3g} of the small steps: against examples processed (the loss "
+            "chart's right panel) the mini-batch run should come about as far as before, in fewer steps.")
 
 
 def batch_slider(n):

@@ -34,6 +34,7 @@ with st.sidebar:
 def view(data_key, landscape, n, noise, data_seed, steps, start, batch_seed, rates, log_y):
     """The batch size and everything it changes: a fragment, so moving it redraws only this."""
     batch = lesson.batch_slider(n)
+    lesson.scaling_note(batch, rates["mini"])
 
     _, (minima, min_value) = lesson.data_set(data_key, data_seed, n, noise)
     sizes = {"gd": n, "sgd": 1, "mini": batch}

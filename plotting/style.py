@@ -20,7 +20,10 @@ def colour_values(z, log_color):
     delta = max(1e-6, 1e-5 * (high - low))  # keeps the deepest valleys from spiking down
     return np.log10(np.maximum(z - low, 0) + delta).astype(np.float32), "log₁₀(J − min + δ)"
 
+# Teal means one thing on every page: what the lecture recommends (the stable rate, the mini-batch,
+# the regularized network); grey is the run to compare it with.
+RECOMMENDED, PLAIN = "#2a9d8f", "#6b7280"
 # The learning-rate page's three regimes.
-REGIME_COLOURS = {"small": "#f4a261", "stable": "#2a9d8f", "large": "#d62728"}
+REGIME_COLOURS = {"small": "#f4a261", "stable": RECOMMENDED, "large": "#d62728"}
 # The lecture's colours for the chain rule: ∂J/∂ŷ purple, ∂ŷ/∂(·) red, ∂z₁/∂w₁ blue.
 LECTURE_COLOURS = {"purple": "#7b2cbf", "red": "#d62828", "blue": "#1d4ed8"}

@@ -8,6 +8,7 @@ from engine.minibatch import GradientNoise, estimates, noise_parts, run_minibatc
 from hyperparams import HyperParam
 from landscapes.data import DATA_LANDSCAPES, SIZES, minimum
 from optimizers.base import LEARNING_RATE
+from plotting import style
 from ui import controls, state
 from ui.compute import GRID_SIZE
 from ui.controls import MAX_STEPS, clean_number, log_options
@@ -15,7 +16,7 @@ from ui.controls import MAX_STEPS, clean_number, log_options
 RUNS = {  # key: (legend name, colour)
     "gd": ("GD (all n examples)", "#1f77b4"),
     "sgd": ("SGD (B = 1)", "#e4572e"),
-    "mini": ("mini-batch", "#2a9d8f"),
+    "mini": ("mini-batch", style.RECOMMENDED),
 }
 RATES = {
     "gd": HyperParam("learning_rate", "GD η", 0.1, LEARNING_RATE.min, LEARNING_RATE.max, log=True),

@@ -139,6 +139,11 @@ def curve(name, colour, history):
                 stopped_at=history.stopped_at if history.stopped_at >= 0 else None)
 
 
+def regularizer_on(settings):
+    """True when dropout, L2 or early stopping is on."""
+    return settings["dropout"] > 0 or settings["l2"] > 0 or settings["patience"] < NO_STOP
+
+
 def without_regularizer(settings):
     """The same run with dropout, L2 and early stopping all switched off."""
     return dict(settings, dropout=0.0, l2=0.0, patience=NO_STOP)

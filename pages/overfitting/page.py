@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.overfitting import lesson
+from plotting import style
 from plotting.training import boundary_animation, training_curves
 from ui import controls, state
 from ui.errors import friendly_errors
@@ -40,14 +41,15 @@ def regularized(settings):
         for name, run in runs.items():
             results[name] = lesson.training(run)
     if results:
-        show(results, compare)
+        show(results, compare, lesson.regularizer_on(settings))
         lesson.train_neighbours(settings)
     state.write_url()
 
 
-def show(results, compare):
-    """The decision boundaries, the verdicts and the loss curves of the runs."""
-    colours = ("#6b7280", "#2a9d8f") if compare else ("#2a9d8f",)
+def show(results, compare, regularized_run):
+    """The decision boundaries, the verdicts and the loss curves of the runs (teal: a regularized run)."""
+    colours = (style.PLAIN, style.RECOMMENDED) if compare else (
+        style.RECOMMENDED if regularized_run else style.PLAIN,)
     with friendly_errors("drawing the decision boundary"):
         first = next(iter(results.values()))
         xs, ys = first.boundary.xs, first.boundary.ys

@@ -18,6 +18,7 @@ from engine.training import train
 from models import datasets, mlp
 from models.datasets import NAMES
 from pages.overfitting import lesson
+from plotting import style
 from tests.apptest import helpers
 from tests.apptest.helpers import WIDGET_KINDS, assert_healthy, decode, figure, select
 
@@ -408,3 +409,14 @@ def test_bogus_query_params_fall_back_quietly(query, changed, url):
         assert at.session_state[key] == value, (key, at.session_state[key])
     assert at.session_state["dataset"] in NAMES
     assert url_values(at) == url_values(url), "the URL is rewritten with the valid values only"
+
+
+def test_teal_marks_a_regularized_run_and_grey_a_plain_one():
+    """Teal means what the lecture recommends on every page (plotting.style.RECOMMENDED): here a
+    regularized network; a run with every regularizer off is grey."""
+    at = fresh()
+    select(at, dropout=0.0, l2=0.0, early=False, compare=False)
+    colours = {t["line"]["color"] for t in figure(at, "curves")["data"]}
+    assert colours == {style.PLAIN}, colours
+    select(at, dropout=0.2)
+    assert {t["line"]["color"] for t in figure(at, "curves")["data"]} == {style.RECOMMENDED}

@@ -14,6 +14,18 @@ def _path_height(path_loss, z, height, log_color):
     return np.log10(np.maximum(path_loss - low, 0) + delta)
 
 
+def camera_eye(xs, ys, start):
+    """Look from the side opposite the path's start, high up: the start sits on the far slope, which
+    faces the viewer, and the path comes down it towards them; a fixed corner view put some starts on
+    the near slope, whose rim hid the path's descent."""
+    centre = np.array([(xs[0] + xs[-1]) / 2, (ys[0] + ys[-1]) / 2], np.float64)
+    half = np.array([(xs[-1] - xs[0]) / 2, (ys[-1] - ys[0]) / 2], np.float64)
+    offset = (np.asarray(start, np.float64) - centre) / half
+    length = float(np.hypot(*offset))
+    ux, uy = (offset / length) if length > 1e-6 and np.isfinite(length) else (0.7071, -0.7071)
+    return dict(x=round(-1.3 * float(ux), 4), y=round(-1.3 * float(uy), 4), z=2.2)
+
+
 def surface_with_path(xs, ys, z, path, path_loss, *, log_color, inspect_step, colour=style.PATH_COLOUR):
     """3D surface (subsampled to about 60 x 60) with the path and the inspected point on it."""
     stride = max(1, len(xs) // 60)
@@ -43,7 +55,7 @@ def surface_with_path(xs, ys, z, path, path_loss, *, log_color, inspect_step, co
                    yaxis=dict(title=dict(text="y"), range=[float(ys[0]), float(ys[-1])]),
                    zaxis=dict(title=dict(text=axis_title),
                               range=[float(np.nanmin(height)), float(np.nanmax(height))]),
-                   camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0))),
+                   camera=dict(eye=camera_eye(xs, ys, path[0]))),
         legend=dict(orientation="h", y=1.0, x=0), uirevision="surface",
     )
     return DictFigure(dict(data=data, layout=layout))

@@ -404,3 +404,16 @@ def test_graph_colours_the_chain_rule_as_the_lecture_does():
         assert f"<b>{derivatives[key]:.4g}</b>" in labels[text]["text"]
     inside = spec["data"][0]["text"]
     assert f"{nodes['J']:.4g}" in inside and f"{w[0]:.4g}" in inside
+
+
+@pytest.mark.parametrize("start", [(-2.5, 2.0), (2.0, 2.0), (2.5, -1.0), (-1.0, -2.9)])
+def test_the_3d_camera_looks_at_the_start_from_the_other_side(start):
+    """The eye sits opposite the start and high up: the start is on the far slope, facing the viewer,
+    and the path comes down towards them instead of disappearing behind the near rim."""
+    xs = ys = np.linspace(-3, 3, 61)
+    z = np.add.outer(ys**2, xs**2)
+    path = np.array([start, (0.0, 0.0)])
+    eye = surface_with_path(xs, ys, z, path, np.array([1.0, 0.0]), log_color=False,
+                            inspect_step=0).to_dict()["layout"]["scene"]["camera"]["eye"]
+    assert eye["x"] * start[0] + eye["y"] * start[1] < 0, eye
+    assert eye["z"] >= 1.2 and np.hypot(eye["x"], eye["y"]) > 1.0, eye

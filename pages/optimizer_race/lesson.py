@@ -21,7 +21,7 @@ PRESETS = {
                    rates={key: OPTIMIZERS[key].race_rate for key in ALL},
                    sentence="A long, curved valley: the gradient points across the valley, not along "
                             "it. Momentum and Nesterov build up speed along the valley's floor; plain "
-                            "gradient descent, at a rate its steep walls allow, has barely started."),
+                            "gradient descent, at a rate its steep walls allow, is still far up the valley."),
     "ravine": dict(button="Ravine along an axis", landscape="quadratic",
                    theta=dict(condition=100.0, angle=0.0), start=(-2.5, 2.0), steps=200,
                    rates=dict(sgd=0.0158, momentum=0.00794, nesterov=0.00794, adagrad=0.794, rmsprop=0.0631,
@@ -35,8 +35,8 @@ PRESETS = {
                    rates=dict(sgd=0.0158, momentum=0.00794, nesterov=0.00794, adagrad=3.98, rmsprop=0.398,
                               adadelta=0.1, adam=3.98),
                    sentence="The same ravine turned by 45°: now both weights share the steep and the "
-                            "flat direction, a step size per weight cannot tell them apart, and the "
-                            "per-coordinate methods lose their lead. Momentum (Nesterov) wins."),
+                            "flat direction, and a step size per weight cannot tell them apart. Adagrad "
+                            "and RMSProp fall far behind; Nesterov's momentum arrives first."),
 }
 
 

@@ -165,6 +165,26 @@ def test_each_step_button_moves_the_picture_and_the_page_follows(server, page):
     assert marker == 3, "the loss chart's marker does not stand at the player's step"
 
 
+WHOLE_SHOWN = "() => state.wholes.map(i => plot._fullData[i].visible === true)"
+
+
+def test_the_whole_path_shows_only_at_the_end_or_when_asked(server, page):
+    """The dotted whole path would give the ending away: hidden while the run is on its way, shown when
+    the player stands at the last step, or when "whole path" is ticked."""
+    open_page(page, f"{server}/")
+    player = frame_of(page, "player")
+    assert player.evaluate(WHOLE_SHOWN) == [False], "the page opens at step 0: no whole path"
+    player.locator("#whole").check()
+    assert player.evaluate(WHOLE_SHOWN) == [True], "asked for"
+    player.locator("#whole").uncheck()
+    last = player.evaluate("() => state.last")
+    player.locator("#scrub").fill(str(last))
+    wait_for(player, "() => state.step === state.last", None, "the scrubber did not reach the end")
+    assert player.evaluate(WHOLE_SHOWN) == [True], "paused at the end"
+    player.locator("#back").click()
+    assert player.evaluate(WHOLE_SHOWN) == [False], "one step back from the end"
+
+
 def test_scrubbing_moves_the_loss_marker_in_the_browser(server, page):
     open_page(page, server)
     player, loss = frame_of(page, "player"), frame_of(page, "loss")

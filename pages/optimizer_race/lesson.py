@@ -12,6 +12,7 @@ from optimizers import OPTIMIZERS
 from ui import compute, controls, state, warm
 
 TOLERANCE = 1e-3
+# The presets race the lecture's seven optimizers (one added later is in the default race, not in these).
 ALL = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam")
 # One click each: a race on which one sentence of the lecture is plain to see. The ravines' rates are
 # what "Fair comparison" picks for them (tests/apptest/test_optimizer_race.py checks that they still

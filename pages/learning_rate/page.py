@@ -3,6 +3,7 @@
 import streamlit as st
 
 from engine import SCHEDULES
+from landscapes import LANDSCAPES
 from optimizers import OPTIMIZERS
 from pages.learning_rate import lesson
 from plotting import player_figure, schedule_figure, style, sweep_figure
@@ -31,51 +32,60 @@ with st.sidebar:
     steps = controls.steps_slider(200)
     start = typed_start(landscape)
 
-rates = {}
-for column, (regime, hp) in zip(st.columns(3), lesson.REGIMES.items(), strict=True):
-    rates[regime] = controls.number_widget(hp, f"lr.{regime}", container=column)
+@st.fragment
+def regimes_view(landscape_key, theta, optimizer_key, others, schedule_key, schedule, steps, start):
+    """The three rates and everything they change: a fragment, so moving a rate redraws only this."""
+    landscape = LANDSCAPES[landscape_key]
+    rates = {}
+    for column, (regime, hp) in zip(st.columns(3), lesson.REGIMES.items(), strict=True):
+        rates[regime] = controls.number_widget(hp, f"lr.{regime}", container=column)
 
-preset = lesson.preset_on_screen(landscape_key, optimizer_key, schedule_key, start, steps, rates)
-if preset is not None:
-    st.info(f"**The lecture:** {lesson.SENTENCES[preset]}")
+    preset = lesson.preset_on_screen(landscape_key, optimizer_key, schedule_key, start, steps, rates)
+    if preset is not None:
+        st.info(f"**The lecture:** {lesson.SENTENCES[preset]}")
 
-runs, verdicts = [], {}
-for panel, (regime, rate) in enumerate(rates.items()):
-    run = compute.trajectory(landscape_key, theta, optimizer_key, dict(others, learning_rate=rate), start,
-                             schedule, steps)
-    shown = compute.shown(run, steps)
-    verdicts[regime] = lesson.verdict(shown.loss, shown.diverged_at, landscape.min_value, 1e-3, run)
-    # Names without the rate (the sliders above show it): the figure keeps its shape when a rate moves,
-    # and the player redraws only the paths.
-    runs.append(dict(name=f"{regime} η", colour=style.REGIME_COLOURS[regime], path=shown.path, panel=panel))
+    runs, verdicts = [], {}
+    for panel, (regime, rate) in enumerate(rates.items()):
+        run = compute.trajectory(landscape_key, theta, optimizer_key, dict(others, learning_rate=rate), start,
+                                 schedule, steps)
+        shown = compute.shown(run, steps)
+        verdicts[regime] = lesson.verdict(shown.loss, shown.diverged_at, landscape.min_value, 1e-3, run)
+        # Names without the rate (the sliders above show it): the figure keeps its shape when a rate moves,
+        # and the player redraws only the paths.
+        runs.append(dict(name=f"{regime} η", colour=style.REGIME_COLOURS[regime], path=shown.path,
+                         panel=panel))
 
-xs, ys, z = compute.grid(landscape_key, theta)
-with friendly_errors("drawing the three runs"):
-    figure = player_figure(xs, ys, z, runs, log_color=landscape.log_color, minima=landscape.minima, panels=3,
-                           titles=[run["name"] for run in runs], height=440)
-    player(figure, key="player", fields=step_fields(0))
-for column, (regime, text) in zip(st.columns(3), verdicts.items(), strict=True):
-    column.markdown(f"**{regime.capitalize()}** η = {rates[regime]:.3g}: {text}.")
+    xs, ys, z = compute.grid(landscape_key, theta)
+    with friendly_errors("drawing the three runs"):
+        figure = player_figure(xs, ys, z, runs, log_color=landscape.log_color, minima=landscape.minima,
+                               panels=3, titles=[run["name"] for run in runs], height=440)
+        player(figure, key="player", fields=step_fields(0))
+    for column, (regime, text) in zip(st.columns(3), verdicts.items(), strict=True):
+        column.markdown(f"**{regime.capitalize()}** η = {rates[regime]:.3g}: {text}.")
 
-st.subheader("Idea 1: try lots of learning rates")
-with friendly_errors("sweeping the learning rate"):
-    target = -float("inf") if landscape.min_value is None else landscape.min_value + 1e-3
-    sweep_rates, summary = lesson.rate_sweep(landscape_key, theta, optimizer_key, others, start, steps, 241,
-                                             target, schedule)
-    theory = lesson.quadratic_theory(landscape_key, theta) if optimizer_key == "sgd" else None
-    marks = [(regime, rate, style.REGIME_COLOURS[regime]) for regime, rate in rates.items()]
-    figure = sweep_figure(sweep_rates, summary.final_loss, summary.diverged_at, summary.reached_at,
-                          min_value=landscape.min_value, tolerance=1e-3, marks=marks, theory=theory)
-    chart(figure, key="sweep")
-    st.caption(f"241 learning rates from {sweep_rates[0]:.0e} to {sweep_rates[-1]:.0f}, {steps} steps "
-               "each, all in one vmapped call. Green: reaches J* + 0.001; orange: too slow or stuck; "
-               "red: diverges.")
-    if theory:
-        lesson.theory_note(theory, sweep_rates, summary.diverged_at)
+    st.subheader("Idea 1: try lots of learning rates")
+    with friendly_errors("sweeping the learning rate"):
+        target = -float("inf") if landscape.min_value is None else landscape.min_value + 1e-3
+        sweep_rates, summary = lesson.rate_sweep(landscape_key, theta, optimizer_key, others, start, steps,
+                                                 241, target, schedule)
+        theory = lesson.quadratic_theory(landscape_key, theta) if optimizer_key == "sgd" else None
+        marks = [(regime, rate, style.REGIME_COLOURS[regime]) for regime, rate in rates.items()]
+        figure = sweep_figure(sweep_rates, summary.final_loss, summary.diverged_at, summary.reached_at,
+                              min_value=landscape.min_value, tolerance=1e-3, marks=marks, theory=theory)
+        chart(figure, key="sweep")
+        st.caption(f"241 learning rates from {sweep_rates[0]:.0e} to {sweep_rates[-1]:.0f}, {steps} steps "
+                   "each, all in one vmapped call. Green: reaches J* + 0.001; orange: too slow or stuck; "
+                   "red: diverges.")
+        if theory:
+            lesson.theory_note(theory, sweep_rates, summary.diverged_at)
 
-if schedule_key != "constant":
-    with friendly_errors("drawing the schedule"):
-        chart(schedule_figure(compute.lr_scale(schedule, steps)[:steps], rates["stable"],
-                              SCHEDULES[schedule_key].name), key="schedule_chart")
-        st.latex(SCHEDULES[schedule_key].latex)
+    if schedule_key != "constant":
+        with friendly_errors("drawing the schedule"):
+            chart(schedule_figure(compute.lr_scale(schedule, steps)[:steps], rates["stable"],
+                                  SCHEDULES[schedule_key].name), key="schedule_chart")
+            st.latex(SCHEDULES[schedule_key].latex)
+    state.write_url()
+
+
+regimes_view(landscape_key, theta, optimizer_key, others, schedule_key, schedule, steps, start)
 state.write_url()

@@ -86,9 +86,14 @@ def test_dropout_rescue_draws_two_panels_and_four_curves(server, page):
     boundary = frame_of(page, "boundary").evaluate(CHART)
     assert boundary["types"].count("contour") == 1 and "this run" in boundary["notes"]
     page.get_by_role("button", name="Rescue by dropout").click()
+    # Charts out of sight are redrawn when they come into view: look at each, as a person would.
+    page.locator(".st-key-curves iframe").scroll_into_view_if_needed()
     wait_for(frame_of(page, "curves"), "() => plot._fullData.some(t => t.name === "
              "'without regularization: validation')", None, "the rescue did not train the second run")
     wait_until_idle(page)
+    page.locator(".st-key-boundary iframe").scroll_into_view_if_needed()
+    two_panels = "() => plot._fullData.filter(t => t.type === 'contour').length === 2"
+    wait_for(frame_of(page, "boundary"), two_panels, None, "the boundary did not show both runs")
     boundary = frame_of(page, "boundary").evaluate(CHART)
     assert boundary["types"].count("contour") == 2, "one boundary panel per run"
     assert {"without regularization", "with regularization"} <= set(boundary["notes"])

@@ -232,3 +232,23 @@ def test_garbage_query_params_still_render(server, page):
     assert landscape and "script" not in landscape.lower()
     assert int(sidebar.get_by_role("slider", name="Number of steps").get_attribute("aria-valuetext")) == 1
     assert float(sidebar.get_by_role("slider", name="learning rate η").get_attribute("aria-valuetext")) > 0
+
+
+def test_a_chart_out_of_sight_is_redrawn_when_it_comes_into_view(server, page):
+    """Off screen, a chart skips the redraws a move would cost; scrolled into view it shows the latest."""
+    open_page(page, f"{server}/mini-batches")
+    noise = frame_of(page, "gradient_noise")
+    before = noise.evaluate("() => JSON.stringify(plot.data.map(t => t.name))")
+    below = page.locator(".st-key-gradient_noise iframe").bounding_box()["y"]
+    assert below > VIEWPORT["height"], "the noise chart starts below the fold at 1280 x 720"
+    slider = page.get_by_role("slider", name="Batch size B")
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    wait_until_idle(page)
+    page.wait_for_timeout(500)
+    assert noise.evaluate("() => plot.data.find(t => t.name && t.name.startsWith('your batch size')).name") \
+        == "your batch size B = 16", "a chart out of sight was redrawn on the move"
+    page.locator(".st-key-gradient_noise iframe").scroll_into_view_if_needed()
+    wait_for(noise, "() => plot.data.some(t => t.name === 'your batch size B = 17')", None,
+             "the chart did not catch up when it came into view")
+    assert noise.evaluate("() => JSON.stringify(plot.data.map(t => t.name))") != before

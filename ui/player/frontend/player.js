@@ -377,6 +377,27 @@ function inTurn(task) {
 }
 
 let lastArgs = null, drawing = null;  // drawing: the latest render; renders run in the order they came
+let onScreen = true, offScreenUpdate = null;
+
+function schedule(render) {
+  drawing = drawing ? drawing.then(render, render) : inTurn(render);
+  drawing.catch(error => {
+    document.body.classList.add("failed");  // shown even on a chart, where the read-out is hidden
+    readout.textContent = `Could not draw: ${error}`;
+    fitHeight();
+  });
+}
+
+// A chart scrolled out of sight is not redrawn on every move: its latest update waits until it is
+// seen again (its first picture is drawn at once, so the page keeps its height).
+new IntersectionObserver(entries => {
+  onScreen = entries.some(entry => entry.isIntersecting);
+  if (onScreen && offScreenUpdate) {
+    const render = offScreenUpdate;
+    offScreenUpdate = null;
+    schedule(render);
+  }
+}).observe(document.body);
 
 window.addEventListener("message", event => {
   if (!event.data || event.data.type !== "streamlit:render") return;
@@ -384,12 +405,12 @@ window.addEventListener("message", event => {
   if (text === lastArgs) return;  // a rerun that changed nothing here: nothing to redraw
   lastArgs = text;
   const render = () => loadPlotly(args.bundle).then(() => (args.mode === "chart" ? renderChart : renderPlayer)(args));
-  drawing = drawing ? drawing.then(render, render) : inTurn(render);
-  drawing.catch(error => {
-    document.body.classList.add("failed");  // shown even on a chart, where the read-out is hidden
-    readout.textContent = `Could not draw: ${error}`;
-    fitHeight();
-  });
+  if (args.mode === "chart" && drawing && !onScreen) {
+    offScreenUpdate = render;
+    return;
+  }
+  offScreenUpdate = null;
+  schedule(render);
 });
 new ResizeObserver(fitHeight).observe(document.body);
 send("streamlit:componentReady", {apiVersion: 1});

@@ -377,7 +377,19 @@ function inTurn(task) {
 }
 
 let lastArgs = null, drawing = null;  // drawing: the latest render; renders run in the order they came
-let onScreen = true, offScreenUpdate = null;
+let offScreenUpdate = null;
+
+function onScreen() {
+  // This frame's box against the page's window, measured now (an observer's last report may lag).
+  try {
+    const frame = window.frameElement;
+    if (!frame) return true;
+    const box = frame.getBoundingClientRect(), view = window.parent;
+    return box.bottom > 0 && box.top < view.innerHeight && box.right > 0 && box.left < view.innerWidth;
+  } catch (e) {
+    return true;
+  }
+}
 
 function schedule(render) {
   drawing = drawing ? drawing.then(render, render) : inTurn(render);
@@ -390,14 +402,23 @@ function schedule(render) {
 
 // A chart scrolled out of sight is not redrawn on every move: its latest update waits until it is
 // seen again (its first picture is drawn at once, so the page keeps its height).
-new IntersectionObserver(entries => {
-  onScreen = entries.some(entry => entry.isIntersecting);
-  if (onScreen && offScreenUpdate) {
+function drawIfSeen() {
+  if (offScreenUpdate && onScreen()) {
     const render = offScreenUpdate;
     offScreenUpdate = null;
     schedule(render);
   }
-}).observe(document.body);
+}
+
+new IntersectionObserver(drawIfSeen).observe(document.body);
+try {  // the page scrolls inside its own container: any scroll there may bring this frame into view
+  let queued = false;
+  window.parent.document.addEventListener("scroll", () => {
+    if (queued || !offScreenUpdate) return;
+    queued = true;
+    setTimeout(() => { queued = false; drawIfSeen(); }, 50);  // once per burst of scroll events
+  }, {capture: true, passive: true});
+} catch (e) { /* no parent page to watch */ }
 
 window.addEventListener("message", event => {
   if (!event.data || event.data.type !== "streamlit:render") return;
@@ -405,7 +426,7 @@ window.addEventListener("message", event => {
   if (text === lastArgs) return;  // a rerun that changed nothing here: nothing to redraw
   lastArgs = text;
   const render = () => loadPlotly(args.bundle).then(() => (args.mode === "chart" ? renderChart : renderPlayer)(args));
-  if (args.mode === "chart" && drawing && !onScreen) {
+  if (args.mode === "chart" && drawing && !onScreen()) {
     offScreenUpdate = render;
     return;
   }

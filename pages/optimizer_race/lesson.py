@@ -14,6 +14,7 @@ from ui import compute, controls, state, warm
 TOLERANCE = 1e-3
 # The presets race the lecture's seven optimizers (one added later is in the default race, not in these).
 ALL = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam")
+RAVINE = dict(landscape="quadratic", start=(-2.5, 2.0), steps=200)  # the bowl at κ = 100, turned or not
 # One click each: a race on which one sentence of the lecture is plain to see. The ravines' rates are
 # what "Fair comparison" picks for them (tests/apptest/test_optimizer_race.py checks that they still
 # are); the valley runs at the race's own starting rates.
@@ -23,16 +24,14 @@ PRESETS = {
                    sentence="A long, curved valley: the gradient points across the valley, not along "
                             "it. Momentum and Nesterov build up speed along the valley's floor; plain "
                             "gradient descent, at a rate its steep walls allow, is still far up the valley."),
-    "ravine": dict(button="Ravine along an axis", landscape="quadratic",
-                   theta=dict(condition=100.0, angle=0.0), start=(-2.5, 2.0), steps=200,
+    "ravine": dict(RAVINE, button="Ravine along an axis", theta=dict(condition=100.0, angle=0.0),
                    rates=dict(sgd=0.0158, momentum=0.00794, nesterov=0.00794, adagrad=0.794, rmsprop=0.0631,
                               adadelta=0.1, adam=0.126),
                    sentence="Each weight gets its own step size. Here the steep and the flat direction "
                             "are the two weights, so Adagrad and RMSProp take big steps along the flat x "
                             "and small ones along the steep y, while gradient descent's one η must stay "
                             "below 2/100 for the steep direction and crawls along the flat one."),
-    "turned": dict(button="The same ravine turned 45°", landscape="quadratic",
-                   theta=dict(condition=100.0, angle=45.0), start=(-2.5, 2.0), steps=200,
+    "turned": dict(RAVINE, button="The same ravine turned 45°", theta=dict(condition=100.0, angle=45.0),
                    rates=dict(sgd=0.0158, momentum=0.00794, nesterov=0.00794, adagrad=3.98, rmsprop=0.398,
                               adadelta=0.1, adam=3.98),
                    sentence="The same ravine turned by 45°: now both weights share the steep and the "
@@ -149,13 +148,19 @@ def apply_preset(name):
     state.put(f"y0.{landscape.key}", float(preset["start"][1]))
     state.put("steps", preset["steps"])
     state.put("race", list(ALL))
-    for key in ALL:
-        for h in race_specs(key):
-            value = preset["rates"][key] if h.name == "learning_rate" else h.default
-            state.put(f"race.{key}.{h.name}", value)
+    for key, values in preset_settings(name).items():
+        for hyperparam, value in values.items():
+            state.put(f"race.{key}.{hyperparam}", value)
     st.session_state.pop("tuned", None)
     state.put("step", 0)
     state.new_view()
+
+
+def preset_settings(name):
+    """Every optimizer's settings in a preset: its rate, and the defaults for the rest."""
+    rates = PRESETS[name]["rates"]
+    return {key: {h.name: rates[key] if h.name == "learning_rate" else h.default for h in race_specs(key)}
+            for key in ALL}
 
 
 def preset_on_screen(race, settings):
@@ -163,11 +168,9 @@ def preset_on_screen(race, settings):
     for name, preset in PRESETS.items():
         landscape = LANDSCAPES[preset["landscape"]]
         theta = tuple(float(v) for v in landscape.theta(**preset["theta"]))
-        defaults = {key: {h.name: preset["rates"][key] if h.name == "learning_rate" else h.default
-                          for h in race_specs(key)} for key in ALL}
+        shown = {key: {n: float(v) for n, v in values.items()} for key, values in settings.items()}
         if (race == Race(landscape.key, theta, tuple(preset["start"]), preset["steps"])
-                and list(settings) == list(ALL) and all(
-                    {n: float(v) for n, v in settings[key].items()} == defaults[key] for key in ALL)):
+                and list(settings) == list(ALL) and shown == preset_settings(name)):
             return name
     return None
 

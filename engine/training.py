@@ -1,15 +1,23 @@
 """Train a small MLP on 2D data with any optimizer: one jitted ``lax.scan`` over the steps.
 
-Structure (layer sizes, activation, initialisation scheme, optimizer, number of steps, evaluation
-period, snapshot count) is static; every number (rates, batch size, dropout rate, L2 strength, σ,
-seed, patience, minimum improvement) is traced, so moving such a slider never recompiles.
-Mini-batches are drawn as in ``engine.minibatch``: a shuffle per epoch, a batch a weight per example.
+Structure (layer sizes, activation, initialisation scheme, loss, optimizer, number of steps,
+evaluation period, snapshot count, power iterations) is static; every number (rates, batch size,
+dropout rate, L2 strength, σ, seed, patience, minimum improvement) is traced, so moving such a
+slider never recompiles. Mini-batches are drawn as in ``engine.minibatch``: a shuffle per epoch, a
+batch a weight per example; a batch of all n_train examples is full-batch gradient descent.
 
 Evaluation (without dropout, without the L2 term) runs every ``eval_every`` steps and after the
 last. Early stopping follows Keras's ``EarlyStopping``: an evaluation improves when its validation
 loss is below the best so far by more than ``min_delta``; training would stop at the first
 evaluation that ends ``patience`` evaluations without improvement. The run goes on to the end
 (so a page can show what would have happened) but the model kept is the best one up to that point.
+
+An evaluation can also measure the sharpness λ_max, the top Hessian eigenvalue of the objective
+full-batch gradient descent descends (the whole training set, no dropout, with the L2 term), by
+power iteration warm-started from the previous evaluation's eigenvector. Gradient descent with rate
+η is stable on a quadratic only while λ_max < 2/η; on a network λ_max rises to 2/η and hovers
+there, the edge of stability (Cohen et al., 2021, "Gradient Descent on Neural Networks Typically
+Occurs at the Edge of Stability").
 """
 
 from functools import partial
@@ -18,9 +26,11 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.flatten_util import ravel_pytree
 
 from engine.divergence import NEVER, guarded_step
 from engine.minibatch import batch_weights, epoch_orders
+from engine.nn_landscape import top_eigenvalue_flat
 from models import mlp
 from optimizers import OPTIMIZERS, apply_updates
 
@@ -29,11 +39,12 @@ class TrainingHistory(NamedTuple):
     """What a training run leaves: curves per evaluation, snapshots, the best and the stopping step.
 
     ``eval_steps[i]`` counts the updates before evaluation i (0 first, ``steps`` last); losses are
-    the data losses (binary cross-entropy without dropout or L2). ``snapshots`` is the parameter
+    the data losses (the run's ``loss``, without dropout or L2). ``snapshots`` is the parameter
     list with a leading axis of ``len(snapshot_steps)``. ``best_step``/``best_params``: the
     best-validation evaluation up to the early-stopping step (or over the whole run).
     ``stopped_at``: the step early stopping marks, ``NEVER`` if it never triggers; ``diverged_at``:
     the step where the run left the finite world (frozen from there), ``NEVER`` if it did not.
+    ``sharpness[i]``: λ_max at evaluation i (aligned with ``eval_steps``), all NaN when not measured.
     """
 
     eval_steps: Any
@@ -47,6 +58,7 @@ class TrainingHistory(NamedTuple):
     best_params: Any
     stopped_at: Any
     diverged_at: Any
+    sharpness: Any  # last, so the other fields keep their positions
 
 
 class EarlyStopping(NamedTuple):
@@ -95,15 +107,25 @@ def early_stopping_step(val_losses, patience, min_delta):
     return int(early_stopping(val_losses, jnp.int32(patience), jnp.float32(min_delta))[1])
 
 
-def _metrics(params, activation, data_train, data_val):
+def _metrics(params, activation, loss, data_train, data_val):
     """(train loss, validation loss, train accuracy, validation accuracy) without dropout or L2."""
-    loss = partial(mlp.bce_loss, activation=activation)
+    loss = partial(mlp.data_loss, activation=activation, loss=loss)
     acc = partial(mlp.accuracy, activation=activation)
     return (loss(params, *data_train), loss(params, *data_val), acc(params, *data_train),
             acc(params, *data_val))
 
 
-def _make_step(optimizer_key, activation, steps, num, data_train, orders, box):
+def _sharpness(params, vector, activation, loss, iters, num, data_train):
+    """(λ_max, eigenvector) of the full-batch objective's Hessian by ``iters`` power iterations from
+    ``vector``; a non-finite vector (from a run gone bad) restarts from a fresh direction."""
+    def objective(params):
+        return mlp.data_loss(params, *data_train, activation=activation, loss=loss, l2=num["l2"])
+
+    vector = jnp.where(jnp.all(jnp.isfinite(vector)), vector, jnp.ones_like(vector))
+    return top_eigenvalue_flat(objective, params, vector, iters)
+
+
+def _make_step(optimizer_key, activation, loss, steps, num, data_train, orders, box):
     """The update for global step k: a masked mini-batch gradient step, frozen at divergence or k ≥ steps.
 
     ``uniforms`` (or None: no dropout) are step k's dropout draws, one array per hidden layer.
@@ -112,8 +134,8 @@ def _make_step(optimizer_key, activation, steps, num, data_train, orders, box):
     x, y = data_train
 
     def objective(params, weights, uniforms):
-        return mlp.bce_loss(params, x, y, activation=activation, dropout_rate=num["dropout_rate"],
-                            uniforms=uniforms, l2=num["l2"], weights=weights)
+        return mlp.data_loss(params, x, y, activation=activation, loss=loss, dropout_rate=num["dropout_rate"],
+                             uniforms=uniforms, l2=num["l2"], weights=weights)
 
     def step(carry, k_and_uniforms):
         params, state, diverged_at = carry
@@ -155,38 +177,50 @@ def _dropout_draws(key, start, eval_every, n, sizes):
 
 
 @partial(jax.jit, static_argnames=("sizes", "activation", "optimizer_key", "steps", "eval_every",
-                                   "snapshot_steps", "init", "with_dropout"))
-def _train(sizes, activation, optimizer_key, steps, eval_every, snapshot_steps, init, with_dropout, num,
-           data_train, data_val, seed):
+                                   "snapshot_steps", "init", "with_dropout", "loss", "sharpness_iters"))
+def _train(sizes, activation, optimizer_key, steps, eval_every, snapshot_steps, init, with_dropout, loss,
+           sharpness_iters, num, data_train, data_val, seed):
     """The jitted core: blocks of ``eval_every`` steps (the last one masked past ``steps``)."""
     init_key, order_key, dropout_key = jax.random.split(jax.random.PRNGKey(seed), 3)
     params = mlp.init_params(init_key, sizes, init, num["sigma"])
     n = data_train[1].shape[0]
     orders = epoch_orders(order_key, n)
-    step = _make_step(optimizer_key, activation, steps, num, data_train, orders, num["box"])
+    step = _make_step(optimizer_key, activation, loss, steps, num, data_train, orders, num["box"])
     snap_steps = jnp.asarray(snapshot_steps, jnp.int32)
     snaps = jax.tree.map(lambda p: jnp.broadcast_to(p, (len(snapshot_steps), *p.shape)), params)
     state = OPTIMIZERS[optimizer_key].make(**num["hyperparams"]).init(params)
+    # The power iteration's start has its own stream (fold_in, not a fourth split): the other draws stay
+    # those of a run without it.
+    start_key = jax.random.fold_in(jax.random.PRNGKey(seed), 3)
+    vector = jax.random.normal(start_key, ravel_pytree(params)[0].shape) if sharpness_iters else None
+
+    def evaluate(params, vector):
+        """(train loss, val loss, train acc, val acc, λ_max or NaN) and the eigenvector to warm-start from."""
+        metrics = _metrics(params, activation, loss, data_train, data_val)
+        if not sharpness_iters:
+            return (*metrics, jnp.float32(jnp.nan)), vector
+        sharpness, vector = _sharpness(params, vector, activation, loss, sharpness_iters, num, data_train)
+        return (*metrics, sharpness), vector
 
     def block(carry, start):
-        (params, state, diverged_at), watch = carry
-        metrics = _metrics(params, activation, data_train, data_val)
+        (params, state, diverged_at), watch, vector = carry
+        metrics, vector = evaluate(params, vector)
         watch = _observe(watch, params, start, metrics, num)
         draws = _dropout_draws(dropout_key, start, eval_every, n, sizes) if with_dropout else None
         inner, _ = jax.lax.scan(step, (params, state, diverged_at), (start + jnp.arange(eval_every), draws))
-        return (inner, watch), metrics
+        return (inner, watch, vector), metrics
 
     blocks = -(-steps // eval_every)
     starts = jnp.arange(blocks, dtype=jnp.int32) * eval_every
-    carry = ((params, state, jnp.int32(NEVER)), (early_stopping_init(), params, snaps, snap_steps))
-    ((params, _, diverged_at), watch), metrics = jax.lax.scan(block, carry, starts)
-    last = _metrics(params, activation, data_train, data_val)
+    carry = ((params, state, jnp.int32(NEVER)), (early_stopping_init(), params, snaps, snap_steps), vector)
+    ((params, _, diverged_at), watch, vector), metrics = jax.lax.scan(block, carry, starts)
+    last, _ = evaluate(params, vector)
     es, best, snaps, _ = _observe(watch, params, jnp.int32(steps), last, num)
-    metrics = tuple(jnp.append(m, end) for m, end in zip(metrics, last, strict=True))
+    *metrics, sharpness = (jnp.append(m, end) for m, end in zip(metrics, last, strict=True))
     eval_steps = jnp.append(starts, steps)
     stopped_at = jnp.where(es.stopped == NEVER, NEVER, eval_steps[es.stopped])
     return (eval_steps, *metrics, snap_steps, snaps, eval_steps[es.best_index], best, stopped_at,
-            diverged_at)
+            diverged_at, sharpness)
 
 
 def snapshot_steps_for(steps, count):
@@ -197,12 +231,14 @@ def snapshot_steps_for(steps, count):
 
 def train(sizes, activation, optimizer_key, hyperparams, data_train, data_val, *, steps, batch_size=32,
           seed=0, dropout_rate=0.0, l2=0.0, init="normal", sigma=0.1, eval_every=10, patience=10,
-          min_delta=0.0, snapshots=20, box=1e6):
+          min_delta=0.0, snapshots=20, box=1e6, loss="bce", sharpness_iters=0):
     """Train an MLP with layer ``sizes`` (d_in, hidden..., 1) for ``steps`` mini-batch updates.
 
     ``hyperparams``: the optimizer's keywords (missing ones take the spec's defaults); ``data_*`` =
-    (x (n, d_in), y (n,) in {0, 1}). Batch size is clipped to 1..n_train. Returns a
-    ``TrainingHistory`` of numpy arrays (``best_params`` and ``snapshots`` as lists of (W, b)).
+    (x (n, d_in), y (n,) in {0, 1}). Batch size is clipped to 1..n_train (n_train: full-batch gradient
+    descent). ``loss`` (one of ``mlp.LOSSES``) is both the objective and the loss reported;
+    ``sharpness_iters`` > 0 measures λ_max at every evaluation with that many power iterations.
+    Returns a ``TrainingHistory`` of numpy arrays (``best_params`` and ``snapshots`` as lists of (W, b)).
     """
     steps, eval_every = int(steps), max(1, int(eval_every))
     data_train = tuple(jnp.asarray(a, jnp.float32) for a in data_train)
@@ -214,11 +250,13 @@ def train(sizes, activation, optimizer_key, hyperparams, data_train, data_val, *
            "batch_size": np.int32(min(max(int(batch_size), 1), n)), "dropout_rate": f32(dropout_rate),
            "l2": f32(l2), "sigma": f32(sigma), "patience": np.int32(patience), "min_delta": f32(min_delta),
            "box": f32(box)}
+    if loss not in mlp.LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {mlp.LOSSES}")
     out = _train(tuple(int(s) for s in sizes), activation, optimizer_key, steps, eval_every,
-                 snapshot_steps_for(steps, snapshots), init, float(dropout_rate) > 0, num, data_train,
-                 data_val, np.int32(seed))
+                 snapshot_steps_for(steps, snapshots), init, float(dropout_rate) > 0, loss,
+                 max(int(sharpness_iters), 0), num, data_train, data_val, np.int32(seed))
     out = jax.tree.map(np.asarray, out)
     (eval_steps, train_loss, val_loss, train_acc, val_acc, snap_steps, snaps, best_step, best,
-     stopped_at, diverged_at) = out
+     stopped_at, diverged_at, sharpness) = out
     return TrainingHistory(eval_steps, train_loss, val_loss, train_acc, val_acc, snap_steps, snaps,
-                           int(best_step), best, int(stopped_at), int(diverged_at))
+                           int(best_step), best, int(stopped_at), int(diverged_at), sharpness)

@@ -7,6 +7,10 @@ is σ(z). The loss is the binary cross-entropy from logits plus an L2 penalty on
 $$J(\theta) = \frac{1}{n}\sum_i \big(\log(1 + e^{z_i}) - y_i z_i\big)
   + \lambda \sum_l \lVert W_l \rVert^2$$
 
+or, with ``loss="squared"``, the squared error of the logit against the target ±1 (2y − 1),
+½ (z_i − (2y_i − 1))², in place of the cross-entropy (as in Cohen et al., 2021, "Gradient Descent
+on Neural Networks Typically Occurs at the Edge of Stability").
+
 Dropout (Srivastava et al., 2014, "Dropout: a simple way to prevent neural networks from
 overfitting") is inverted: at training time each hidden unit is kept with probability 1 − p and
 scaled by 1/(1 − p), so evaluation needs no rescaling.
@@ -15,16 +19,19 @@ scaled by 1/(1 − p), so evaluation needs no rescaling.
 import jax
 import jax.numpy as jnp
 
-from models.losses import bce_from_logits
+from models.losses import bce_from_logits, squared_error_on_logit
 
 ACTIVATIONS = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid}
-INITS = ("normal", "glorot")
+INITS = ("normal", "glorot", "lecun")
+EXAMPLE_LOSSES = {"bce": bce_from_logits, "squared": squared_error_on_logit}
+LOSSES = tuple(EXAMPLE_LOSSES)
 
 
 def init_params(key, sizes, init="normal", sigma=0.1):
-    """[(W, b)] for layer sizes (d_in, h_1, ..., 1): W ~ N(0, σ²) or Glorot uniform, b = 0.
+    """[(W, b)] for layer sizes (d_in, h_1, ..., 1): W ~ N(0, σ²), Glorot uniform or LeCun normal, b = 0.
 
-    Glorot (Glorot & Bengio, 2010): W ~ U(−a, a) with a = sqrt(6 / (fan_in + fan_out)).
+    Glorot (Glorot & Bengio, 2010): W ~ U(−a, a) with a = sqrt(6 / (fan_in + fan_out)). LeCun
+    (LeCun et al., 1998, "Efficient BackProp"): W ~ N(0, 1 / fan_in).
     """
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; expected one of {INITS}")
@@ -33,6 +40,8 @@ def init_params(key, sizes, init="normal", sigma=0.1):
     for k, (fan_in, fan_out) in zip(jax.random.split(key, len(shapes)), shapes, strict=True):
         if init == "normal":
             w = sigma * jax.random.normal(k, (fan_in, fan_out), jnp.float32)
+        elif init == "lecun":
+            w = jax.random.normal(k, (fan_in, fan_out), jnp.float32) / jnp.sqrt(fan_in)
         else:
             limit = jnp.sqrt(6.0 / (fan_in + fan_out))
             w = jax.random.uniform(k, (fan_in, fan_out), jnp.float32, -limit, limit)
@@ -76,12 +85,20 @@ def l2_penalty(params):
     return sum(jnp.sum(w**2) for w, _ in params)
 
 
-def bce_loss(params, x, y, *, activation, dropout_rate=0.0, key=None, uniforms=None, l2=0.0, weights=None):
-    """Mean binary cross-entropy (or Σ weights_i L_i when ``weights`` is given) plus l2 · Σ‖W‖²."""
+def data_loss(params, x, y, *, activation, loss="bce", dropout_rate=0.0, key=None, uniforms=None, l2=0.0,
+              weights=None):
+    """Mean ``loss`` (one of LOSSES; Σ weights_i L_i when ``weights`` is given) plus l2 · Σ‖W‖²."""
+    if loss not in EXAMPLE_LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {LOSSES}")
     z = forward(params, x, activation=activation, dropout_rate=dropout_rate, key=key, uniforms=uniforms)
-    losses = bce_from_logits(z, y)
+    losses = EXAMPLE_LOSSES[loss](z, y)
     data = jnp.mean(losses) if weights is None else jnp.sum(weights * losses)
     return data + l2 * l2_penalty(params)
+
+
+def bce_loss(params, x, y, **options):
+    """``data_loss`` with the binary cross-entropy (the same keywords but ``loss``)."""
+    return data_loss(params, x, y, loss="bce", **options)
 
 
 def predict_proba(params, x, *, activation):

@@ -186,6 +186,40 @@ def test_init_schemes_and_depth():
         mlp.init_params(jax.random.PRNGKey(0), sizes, "he")
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lecun_init_draws_weights_with_std_one_over_sqrt_fan_in(seed):
+    params = mlp.init_params(jax.random.PRNGKey(seed), (2, 256, 256, 1), "lecun")
+    for w, b in params:
+        w = np.asarray(w, np.float64)
+        fan_in, m = w.shape[0], w.size
+        # m normal draws: the sample std's relative standard error is about 1/sqrt(2m) (2.2 % for the first
+        # layer's 512, 0.28 % for the 65,536 in the middle), the mean's std/sqrt(m); five of each.
+        assert np.std(w) == pytest.approx(1 / np.sqrt(fan_in), rel=5 / np.sqrt(2 * m))
+        assert abs(np.mean(w)) < 5 / np.sqrt(fan_in * m)
+        assert np.all(np.asarray(b) == 0)
+
+
+def test_the_squared_error_on_the_logit_against_plus_or_minus_one():
+    z, y = jnp.array([0.5, 0.5, -2.0]), jnp.array([1.0, 0.0, 1.0])
+    # Targets 2y − 1 = (1, −1, 1): ½ (0.5 − 1)², ½ (0.5 + 1)², ½ (−2 − 1)².
+    np.testing.assert_allclose(losses.squared_error_on_logit(z, y), [0.125, 1.125, 4.5])
+    params = [(jnp.array([[1.0], [0.0]]), jnp.zeros(1))]  # no hidden layer: z = x_0
+    x = jnp.c_[z, jnp.ones(3)]
+    assert float(mlp.data_loss(params, x, y, activation="tanh", loss="squared")) == pytest.approx(5.75 / 3)
+    weights = jnp.array([0.5, 0.5, 0.0])
+    assert float(mlp.data_loss(params, x, y, activation="tanh", loss="squared", weights=weights,
+                               l2=0.1)) == pytest.approx(0.625 + 0.1)
+
+
+def test_the_cross_entropy_is_the_default_data_loss():
+    params, x, y = small_problem("tanh")
+    assert float(mlp.data_loss(params, x, y, activation="tanh", l2=0.05)) == float(
+        mlp.bce_loss(params, x, y, activation="tanh", l2=0.05))
+    assert mlp.LOSSES == ("bce", "squared")
+    with pytest.raises(ValueError):
+        mlp.data_loss(params, x, y, activation="tanh", loss="hinge")
+
+
 def test_accuracy_counts_the_sign_of_the_logit():
     params = [(jnp.array([[1.0], [0.0]]), jnp.zeros(1))]  # no hidden layer: z = x_0
     x = jnp.array([[1.0, 0.0], [-1.0, 0.0], [2.0, 0.0], [-0.5, 0.0]])

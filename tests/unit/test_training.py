@@ -1,9 +1,12 @@
-"""The MLP training engine: the early-stopping rule, a real run, masking, and no recompilation."""
+"""The MLP training engine: the early-stopping rule, a real run, masking, the squared loss, the sharpness
+against the full Hessian, and no recompilation."""
 
 import jax
 import numpy as np
 import pytest
+from jax.flatten_util import ravel_pytree
 
+from engine.minibatch import batch_weights, epoch_orders
 from engine.training import NEVER, _dropout_draws, early_stopping, early_stopping_step, train
 from models import datasets, mlp
 from tests.unit.compilations import compilations
@@ -59,6 +62,7 @@ def test_history_shapes_and_snapshots(run, circle):
     assert list(run.eval_steps) == list(range(0, 601, 10))
     for curve in (run.train_loss, run.val_loss, run.train_accuracy, run.val_accuracy):
         assert curve.shape == (61,) and np.all(np.isfinite(curve))
+    assert run.sharpness.shape == (61,) and np.all(np.isnan(run.sharpness)), "not measured by default"
     assert list(run.snapshot_steps) == [0, 100, 200, 300, 400, 500, 600]
     assert [w.shape for w, _ in run.snapshots] == [(7, 2, 16), (7, 16, 16), (7, 16, 1)]
     # Snapshot 0 is the initialisation (Glorot, zero biases); the last one the final model.
@@ -179,3 +183,70 @@ def test_moving_numeric_sliders_never_recompiles(circle):
         runs = [call() for _ in range(5)]
     assert not compiles, compiles
     assert len({float(r.train_loss[-1]) for r in runs}) == 5
+
+
+def test_a_batch_of_all_examples_is_full_batch_gradient_descent():
+    n = 37
+    orders = epoch_orders(jax.random.PRNGKey(0), n)
+    for step in (0, 1, 5, 63, 64, 200):
+        np.testing.assert_array_equal(batch_weights(orders, step, n), np.full(n, 1 / n, np.float32))
+
+
+def test_the_squared_loss_trains_and_is_the_loss_reported(circle):
+    h = train(SIZES, "tanh", "sgd", {"learning_rate": 0.2}, *circle, steps=300, batch_size=1000, seed=0,
+              init="lecun", loss="squared", eval_every=50, snapshots=2)
+    assert h.train_accuracy[-1] > 0.9 and h.train_loss[-1] < 0.5 * h.train_loss[0]
+    last = [(w[-1], b[-1]) for w, b in h.snapshots]
+    for (x, y), reported in ((circle[0], h.train_loss[-1]), (circle[1], h.val_loss[-1])):
+        squared = float(mlp.data_loss(last, x, y, activation="tanh", loss="squared"))
+        assert squared == pytest.approx(reported, rel=1e-4)
+        assert squared != pytest.approx(float(mlp.bce_loss(last, x, y, activation="tanh")), rel=1e-2)
+
+
+TINY = (2, 3, 3, 1)  # 25 parameters: the full Hessian is cheap
+
+
+def tiny_run(learning_rate, box=1e6):
+    """Mini-batches with dropout and L2; the sharpness is the full-batch objective's (with L2, no dropout)."""
+    x, y = datasets.make("circle", 3, 40, 0.05)
+    h = train(TINY, "tanh", "sgd", {"learning_rate": learning_rate}, (x, y), (x, y), steps=20, batch_size=10,
+              seed=1, init="lecun", loss="squared", dropout_rate=0.2, l2=0.01, eval_every=10, snapshots=3,
+              sharpness_iters=200, box=box)
+    return h, x, y
+
+
+@jax.jit
+def full_hessian(params, x, y):
+    """The Hessian of tiny_run's full-batch objective, over the flattened parameters."""
+    flat, unravel = ravel_pytree(params)
+
+    def objective(v):
+        return mlp.data_loss(unravel(v), x, y, activation="tanh", loss="squared", l2=0.01)
+
+    return jax.hessian(objective)(flat)
+
+
+def hessian_eigenvalues(params, x, y):
+    return np.linalg.eigvalsh(np.asarray(full_hessian(params, x, y), np.float64))
+
+
+def test_the_sharpness_is_the_top_eigenvalue_of_the_full_hessian():
+    h, x, y = tiny_run(0.5)
+    assert list(h.eval_steps) == list(h.snapshot_steps) == [0, 10, 20]
+    for i in range(3):
+        eigenvalues = hessian_eigenvalues([(w[i], b[i]) for w, b in h.snapshots], x, y)
+        magnitudes = np.sort(np.abs(eigenvalues))[::-1]
+        # Power iteration finds the eigenvalue of largest magnitude: here the largest one.
+        assert eigenvalues.max() == magnitudes[0]
+        # The Rayleigh quotient's error after k iterations shrinks like (|λ₂|/|λ₁|)^(2k): 200 of them bring
+        # it far below 1e-3 for any gap |λ₂|/|λ₁| < 0.98 (these points have about 0.35..0.45).
+        assert magnitudes[1] / magnitudes[0] < 0.98
+        assert h.sharpness[i] == pytest.approx(eigenvalues.max(), rel=1e-3)
+
+
+def test_a_diverged_run_keeps_the_sharpness_of_its_frozen_parameters():
+    h, x, y = tiny_run(50.0, box=1.0)  # the same structure: no new compilation
+    assert h.diverged_at != NEVER
+    assert np.all(np.isfinite(h.sharpness))
+    frozen = hessian_eigenvalues([(w[-1], b[-1]) for w, b in h.snapshots], x, y).max()
+    assert h.sharpness[-1] == pytest.approx(frozen, rel=1e-3)

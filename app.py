@@ -18,6 +18,8 @@ PAGES = [
             url_path="mini-batches"),
     st.Page("pages/overfitting/page.py", title="Overfitting & regularization", icon=":material/tune:",
             url_path="overfitting"),
+    st.Page("pages/loss_landscape/page.py", title="Loss landscape", icon=":material/terrain:",
+            url_path="loss-landscape"),
 ]
 
 st.navigation(PAGES).run()

@@ -58,7 +58,7 @@ def start_of_server():
     from ui import compute
 
     for lesson in ("gradient_descent", "backpropagation", "learning_rate", "optimizer_race", "mini_batches",
-                   "overfitting"):
+                   "overfitting", "loss_landscape"):
         importlib.import_module(f"pages.{lesson}.lesson")
     # A component checks every argument against pandas' and pyarrow's types, importing both the first
     # time: 0.7 s of the first visitor's wait.

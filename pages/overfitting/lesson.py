@@ -29,6 +29,18 @@ PRESETS = {
 }
 
 
+LAST_SETTINGS = "_overfitting.settings"  # the last network trained here, for the loss-landscape page
+
+
+def default_settings():
+    """The settings of the page's first view (no URL): the overfitting preset, nothing regularized."""
+    o = OVERFIT
+    return dict(dataset=o["dataset"], points=o["points"], noise=o["noise"], seed=0, depth=o["depth"],
+                width=o["width"], activation=o["activation"], lr=o["lr"], batch=o["batch"],
+                steps=o["train_steps"], validation_fraction=VALIDATION_FRACTION, dropout=0.0, l2=0.0,
+                patience=NO_STOP)
+
+
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 
@@ -111,14 +123,16 @@ class Trained(NamedTuple):
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def training(settings):
-    """Train the MLP that ``settings`` ({name: value}) describes; history and boundaries."""
+    """Train the MLP that ``settings`` ({name: value}) describes; history and boundaries. The data seed
+    also seeds the initial weights and batches, unless an ``init_seed`` is given."""
     s = settings
     x, y = datasets.make(s["dataset"], s["seed"], s["points"], s["noise"])
     train_set, val_set = datasets.split(x, y, s["validation_fraction"], s["seed"])
     sizes = (2, *([s["width"]] * s["depth"]), 1)
     history = train(sizes, s["activation"], "adam", {"learning_rate": s["lr"]}, train_set, val_set,
-                    steps=s["steps"], batch_size=s["batch"], seed=s["seed"], dropout_rate=s["dropout"],
-                    l2=s["l2"], patience=s["patience"], eval_every=20, snapshots=21)
+                    steps=s["steps"], batch_size=s["batch"], seed=s.get("init_seed", s["seed"]),
+                    dropout_rate=s["dropout"], l2=s["l2"], patience=s["patience"], eval_every=20,
+                    snapshots=21)
     return Trained(history, training_boundaries(history, s["activation"]), train_set, val_set)
 
 

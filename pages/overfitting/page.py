@@ -41,6 +41,7 @@ def regularized(settings):
         for name, run in runs.items():
             results[name] = lesson.training(run)
     if results:
+        st.session_state[lesson.LAST_SETTINGS] = settings
         show(results, compare, lesson.regularizer_on(settings))
         lesson.train_neighbours(settings)
     state.write_url()

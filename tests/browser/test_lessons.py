@@ -138,3 +138,24 @@ def test_backpropagation_formulas_fit_their_columns_at_1280(server, page):
     widths = page.evaluate(FORMULA_WIDTHS)
     assert len(widths) >= 3, widths
     assert all(width <= room + 1 for width, room in widths), widths
+
+
+def test_loss_landscape_draws_the_slice_and_the_path_and_one_click_shows_the_edge(server, page):
+    open_page(page, f"{server}/loss-landscape")
+    slice_chart = frame_of(page, "slice").evaluate(CHART)
+    assert slice_chart["types"][:2] == ["contour", "scatter"], "the slice and its trained weights"
+    player = frame_of(page, "path")
+    assert player.evaluate(NAMES) == ["path so far"]  # a single run: the player names its trail so
+    assert player.locator("svg image").count() == 1, "the surface of the path's plane"
+    page.get_by_text("Sharpness and η", exact=True).click()
+    page.get_by_text("hovers at the edge of stability").wait_for()
+    page.locator(".st-key-sharpness iframe").scroll_into_view_if_needed()
+    chart = frame_of(page, "sharpness").evaluate(CHART)
+    assert chart["names"][:2] == ["sharpness λ_max", "2/η = 6.67"]
+    page.get_by_role("button", name="η = 0.05: never reaches 2/η").click()
+    page.get_by_text("with this small a rate the sharpness").wait_for()
+    page.locator(".st-key-sharpness iframe").scroll_into_view_if_needed()
+    wait_for(frame_of(page, "sharpness"), "() => plot._fullData.some(t => t.name === '2/η = 40')", None,
+             "the preset did not redraw the sharpness chart")
+    assert page.locator(ERROR_ELEMENTS).count() == 0
+    save_screenshot(page, "loss-landscape-edge")

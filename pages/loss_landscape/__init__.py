@@ -1,0 +1,1 @@
+"""Lesson: the loss landscape of a neural network."""

@@ -42,6 +42,7 @@ PAGES = (
     ("Optimizer race", "optimizer-race", "Number of steps"),
     ("Mini-batches", "mini-batches", "Batch size B"),
     ("Overfitting", "overfitting", "Dropout rate p"),
+    ("Loss landscape", "loss-landscape?extent=0.1", "Reach of the slice"),  # from the slider's first stop
 )
 
 # Runs in every frame (the page and any component iframe) before the frame's own scripts.

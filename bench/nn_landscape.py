@@ -1,4 +1,5 @@
-"""A network's own landscape after compilation: a 51 × 51 slice, a 101-point line and λ_max.
+"""A network's own landscape after compilation: a 51 × 51 slice, a 101-point line, λ_max and the
+edge-of-stability training run.
 
 A 2-16-16-1 tanh network over 400 circle points; every call gets new numbers (directions, centre,
 end point, key) of the same shapes, so the compile counter shows whether anything recompiles.
@@ -22,6 +23,7 @@ from engine.nn_landscape import (
     path_pca,
     top_eigenvalue,
 )
+from engine.training import train
 from models import datasets, mlp
 
 SIZES = (2, 16, 16, 1)
@@ -31,6 +33,8 @@ ITERS = 100
 SLICE_TARGET_MS = 250.0
 LINE_TARGET_MS = 50.0
 SHARPNESS_TARGET_MS = 20.0
+EDGE_TARGET_MS = 1500.0
+EDGE_STEPS = 3000
 LOSS = mlp_loss("tanh")
 
 
@@ -103,8 +107,17 @@ def pca_case():
     return lambda: path_pca(snapshots)
 
 
+def edge_case():
+    """The edge-of-stability run: full-batch gradient descent, squared error, λ_max every 10 steps by 20
+    warm-started power iterations; each call a new learning rate."""
+    x, y = datasets.make("circle", 0, 400, 0.05)
+    rates = itertools.cycle([0.3, 0.31, 0.5, 0.51])
+    return lambda: train(SIZES, "tanh", "sgd", {"learning_rate": next(rates)}, (x, y), (x, y),
+                         steps=EDGE_STEPS, batch_size=400, init="lecun", loss="squared", eval_every=10,
+                         sharpness_iters=20, snapshots=2)
+
+
 # (row, factory, repeats, repeats with --quick, target median in ms or None for INFO).
-# Add rows here, e.g. "3,000 training steps with λ_max every 10 steps" once engine.training has it.
 CASES = (
     (f"`loss_slice`: {GRID} × {GRID}, 2-16-16-1 tanh, 400 points, new centre and directions",
      slice_case, 15, 5, SLICE_TARGET_MS),
@@ -113,6 +126,8 @@ CASES = (
      SHARPNESS_TARGET_MS),
     ("`hessian_trace`: Hutchinson, 100 Rademacher vectors", trace_case, 15, 5, None),
     ("`path_pca`: 21 snapshots", pca_case, 30, 10, None),
+    (f"`train`: {EDGE_STEPS:,} full-batch steps, squared error, λ_max every 10 steps (20 iterations), new η",
+     edge_case, 5, 2, EDGE_TARGET_MS),
 )
 
 

@@ -22,6 +22,7 @@ from bench.harness import (
 
 RERUN_TARGET_MS = 50.0
 TRAIN_TARGET_MS = 1000.0
+SLICE_TARGET_MS = 250.0  # the target for a 51 × 51 slice of a network's loss
 DIVERGES_AT = 0.2  # larger SGD rates diverge on the default bowl (2 / λ_max), and the first computes a sweep
 STAY_BELOW = {"sgd.learning_rate": DIVERGES_AT}
 # (title, lesson folder, main slider's key, target median in ms, why the target differs)
@@ -32,6 +33,7 @@ PAGES = (
     ("Optimizer race", "optimizer_race", "steps", RERUN_TARGET_MS, ""),
     ("Mini-batches", "mini_batches", "batch", RERUN_TARGET_MS, ""),
     ("Overfitting", "overfitting", "dropout", TRAIN_TARGET_MS, "trains a network on every move"),
+    ("Loss landscape", "loss_landscape", "extent", SLICE_TARGET_MS, "a new 51 × 51 slice on every move"),
 )
 
 

@@ -12,7 +12,7 @@ from plotting.landscape import (
     slice_figure,
     slice_surface,
 )
-from ui import controls, state
+from ui import controls, state, warm
 from ui.errors import friendly_errors
 from ui.player import END, chart, player, step_fields
 
@@ -46,31 +46,38 @@ view = st.segmented_control("Show", list(lesson.VIEWS), format_func=lesson.VIEWS
                             key=state.bind(state.choice("view", "slice", lesson.VIEWS)))
 
 
+@st.fragment
+def random_slice_panel(settings, log_color):
+    """The slice on two random directions and its controls: a fragment, so they redraw only the slice."""
+    seed = controls.seed_input("Seed of the two directions", "dir_seed")
+    top = st.columns([1, 1])
+    top[0].button("New directions", on_click=new_directions, width="stretch")
+    three_d = controls.toggle("3D", "three_d", container=top[1])
+    extent = st.select_slider("Reach of the slice (α and β up to ±, in filter norms)", lesson.EXTENTS,
+                              format_func=lambda v: f"{v:g}",
+                              key=state.bind(state.stop("extent", lesson.SLICE_EXTENT, lesson.EXTENTS)))
+    extent = extent if extent in lesson.EXTENTS else lesson.SLICE_EXTENT
+    with_l2 = settings["l2"] > 0 and controls.toggle("Include the L2 term λ·ΣW²", "with_l2")
+    with friendly_errors("computing the slice"), st.spinner("Evaluating 2,601 networks…"):
+        cut = lesson.random_slice(settings, seed, with_l2, extent)
+        title = "Loss on two random directions " + ("(data loss + L2 term)" if with_l2 else "(data loss)")
+        if three_d:
+            chart(slice_surface(cut.xs, cut.ys, cut.z, log_color=log_color), key="slice3d", three_d=True)
+        else:
+            chart(slice_figure(cut.xs, cut.ys, cut.z, log_color=log_color, title=title), key="slice")
+        st.caption(f"θ = θ* + α·d₁ + β·d₂ around the trained weights θ* (★, training loss "
+                   f"{cut.centre_loss:.4g}), d₁ and d₂ drawn N(0, 1) with seed {seed} and each neuron's "
+                   "incoming weights rescaled to the trained neuron's norm (filter normalization; biases "
+                   "not moved). Another seed draws another plane, so another picture: press **New "
+                   "directions**.")
+    state.write_url()
+
+
 def slice_view():
     """The random filter-normalized slice beside the training path's PCA plane."""
     left, right = st.columns(2)
     with left:
-        seed = controls.seed_input("Seed of the two directions", "dir_seed")
-        top = st.columns([1, 1])
-        top[0].button("New directions", on_click=new_directions, width="stretch")
-        three_d = controls.toggle("3D", "three_d", container=top[1])
-        extent = st.select_slider("Reach of the slice (α and β up to ±, in filter norms)", lesson.EXTENTS,
-                                  format_func=lambda v: f"{v:g}",
-                                  key=state.bind(state.stop("extent", lesson.SLICE_EXTENT, lesson.EXTENTS)))
-        extent = extent if extent in lesson.EXTENTS else lesson.SLICE_EXTENT
-        with_l2 = settings["l2"] > 0 and controls.toggle("Include the L2 term λ·ΣW²", "with_l2")
-        with friendly_errors("computing the slice"), st.spinner("Evaluating 2,601 networks…"):
-            cut = lesson.random_slice(settings, seed, with_l2, extent)
-            title = "Loss on two random directions " + ("(data loss + L2 term)" if with_l2 else "(data loss)")
-            if three_d:
-                chart(slice_surface(cut.xs, cut.ys, cut.z, log_color=log_color), key="slice3d", three_d=True)
-            else:
-                chart(slice_figure(cut.xs, cut.ys, cut.z, log_color=log_color, title=title), key="slice")
-            st.caption(f"θ = θ* + α·d₁ + β·d₂ around the trained weights θ* (★, training loss "
-                       f"{cut.centre_loss:.4g}), d₁ and d₂ drawn N(0, 1) with seed {seed} and each neuron's "
-                       "incoming weights rescaled to the trained neuron's norm (filter normalization; biases "
-                       "not moved). Another seed draws another plane, so another picture: press **New "
-                       "directions**.")
+        random_slice_panel(settings, log_color)
     with right:
         st.markdown("**The plane of the training path** (its first two principal components)")
         with friendly_errors("computing the training path's plane"), st.spinner("Evaluating its plane…"):
@@ -213,4 +220,6 @@ def flat_view():
 
 VIEW_DRAWERS = {"slice": slice_view, "line": line_view, "edge": edge_view, "flat": flat_view}
 VIEW_DRAWERS.get(view, slice_view)()
+# The sharpness view's first run, trained in the background: one click on it then shows it at once.
+warm.ahead(("edge", 0.3), lesson.edge_of_stability, 0.3, delay=1.0)
 state.write_url()

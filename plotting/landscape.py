@@ -59,20 +59,24 @@ def interpolation_figure(alphas, curves, *, title, ends=("start", "end"), height
         data.append(dict(type="scatter", x=_rounded(alphas), y=_rounded(loss), mode="lines",
                          name=f"{name} loss", line=dict(color=colour, width=3),
                          hovertemplate="α = %{x:.2f}<br>loss %{y:.4g}<extra>" + name + "</extra>"))
+        # Dotted, on the right axis, and left out of the legend: the axis title names it (a legend of
+        # four entries wraps to four rows in a half-width chart).
         data.append(dict(type="scatter", x=_rounded(alphas), y=_rounded(accuracy), mode="lines", yaxis="y2",
                          name=f"{name} accuracy", line=dict(color=colour, width=1.5, dash="dot"),
+                         showlegend=False,
                          hovertemplate="α = %{x:.2f}<br>accuracy %{y:.1%}<extra>" + name + "</extra>"))
     shapes = [dict(type="line", xref="x", yref="paper", x0=a, x1=a, y0=0, y1=1,
                    line=dict(color="#555", width=1, dash="dash")) for a in (0.0, 1.0)]
     notes = [dict(x=a, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False, text=label,
                   font=dict(size=13)) for a, label in zip((0.0, 1.0), ends, strict=True)]
-    layout = dict(height=height, font=style.FONT, margin=dict(l=70, r=60, t=64, b=130), shapes=shapes,
+    layout = dict(height=height, font=style.FONT, margin=dict(l=70, r=60, t=64, b=100), shapes=shapes,
                   annotations=notes, title=dict(text=title, x=0.02, y=0.98, font=dict(size=15)),
                   xaxis=dict(title=dict(text="α  in  (1 − α)·θ_start + α·θ_end")),
-                  yaxis=dict(title=dict(text="cross-entropy loss"), type="log", exponentformat="power"),
+                  yaxis=dict(title=dict(text="cross-entropy loss"), type="log", exponentformat="power",
+                             dtick=1),  # powers of ten only: minor labels crowd a short axis
                   yaxis2=dict(title=dict(text="accuracy (dotted)"), overlaying="y", side="right",
                               range=[0, 1.02], tickformat=".0%", dtick=0.25, showgrid=False),
-                  legend=dict(orientation="h", x=0, y=-0.3, yanchor="top"))
+                  legend=dict(orientation="h", x=0, y=0, yanchor="bottom", yref="container"))
     return DictFigure(dict(data=data, layout=layout))
 
 

@@ -160,6 +160,7 @@ class Lines(NamedTuple):
     from_init: dict
     between: dict
     barrier: float  # the highest training loss between A and B above the worse of the two ends
+    ends: tuple  # the training losses of A and B
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -175,8 +176,8 @@ def straight_lines(settings):
              for name, (start, end) in ends.items()}
     loss = np.asarray(lines["between"]["training"][0], np.float64)
     inside = (ALPHAS >= 0) & (ALPHAS <= 1)
-    ends_loss = max(loss[np.argmin(abs(ALPHAS))], loss[np.argmin(abs(ALPHAS - 1))])
-    return Lines(lines["from_init"], lines["between"], float(loss[inside].max() - ends_loss))
+    ends_loss = (float(loss[np.argmin(abs(ALPHAS))]), float(loss[np.argmin(abs(ALPHAS - 1))]))
+    return Lines(lines["from_init"], lines["between"], float(loss[inside].max() - max(ends_loss)), ends_loss)
 
 
 def edge_data():
@@ -202,21 +203,40 @@ def edge_summary(history, rate):
     return float(np.median(values)) / (2.0 / rate)
 
 
+AT_THE_EDGE = 0.95  # a median λ_max above this fraction of 2/η rides at the edge
+
+
+def _loss_story(history):
+    """How the training loss went: fell smoothly (never rose between evaluations), or fell with bumps."""
+    loss = np.asarray(history.train_loss, np.float64)
+    rises = int(np.sum(np.diff(loss) > 1e-7 * max(1.0, float(loss.max()))))
+    if rises == 0:
+        return f"the loss fell smoothly, from {loss[0]:.3g} to {loss[-1]:.3g}"
+    return (f"the loss fell from {loss[0]:.3g} to {loss[-1]:.3g}, **not monotonically** (it rose between "
+            f"{rises} of {len(loss) - 1} pairs of evaluations)")
+
+
 def edge_sentence(history, rate):
-    """What the run shows, measured: rides at 2/η, stays below it, or diverged."""
+    """What the run shows, measured: rides at 2/η, touched it and fell back, stays below it, or diverged."""
     edge = 2.0 / rate
+    sharpness = np.asarray(history.sharpness, np.float64)
     if history.diverged_at >= 0:
-        return (f"At η = {rate:g} gradient descent **diverged at step {history.diverged_at}**: the sharpness "
-                f"at the start was already above 2/η = {edge:.3g}, and it could not come down in time.")
+        return (f"At η = {rate:g} gradient descent **diverged at step {history.diverged_at}** (the sharpness "
+                f"was {sharpness[0]:.3g} at the start, 2/η = {edge:.3g}).")
     fraction = edge_summary(history, rate)
     median = fraction * edge
-    if fraction > 0.95:
-        return (f"Over the last {EDGE_LAST:,} steps the median λ_max is **{median:.3g}**, against 2/η = "
-                f"{edge:.3g} ({fraction:.0%}): the sharpness rose until it reached 2/η and **hovers at the "
-                "edge of stability** while the loss keeps falling, not monotonically.")
-    return (f"Over the last {EDGE_LAST:,} steps the median λ_max is **{median:.3g}**, {fraction:.0%} of "
-            f"2/η = {edge:.3g}: with this small a rate the sharpness **never reaches 2/η** and the loss "
-            "falls smoothly.")
+    late = f"Over the last {EDGE_LAST:,} steps the median λ_max is **{median:.3g}**"
+    if fraction > AT_THE_EDGE:
+        return (f"{late}, against 2/η = {edge:.3g} ({fraction:.0%}): the sharpness rose from "
+                f"{sharpness[0]:.3g} until it reached 2/η and **hovers at the edge of stability**, while "
+                f"{_loss_story(history)}.")
+    peak = int(np.argmax(sharpness))
+    if sharpness[peak] > AT_THE_EDGE * edge:
+        return (f"{late}, {fraction:.0%} of 2/η = {edge:.3g}: the sharpness **touched 2/η** (λ_max "
+                f"{sharpness[peak]:.3g} at step {int(history.eval_steps[peak]):,}) and fell back below it; "
+                f"{_loss_story(history)}.")
+    return (f"{late}, {fraction:.0%} of 2/η = {edge:.3g}: at this rate the sharpness **never reaches 2/η** "
+            f"(at most {sharpness.max():.3g}), and {_loss_story(history)}.")
 
 
 def rescale(params, alpha):

@@ -124,9 +124,10 @@ def line_view():
             chart(interpolation_figure(lesson.ALPHAS, lines.between, title="Solution A → solution B",
                                        ends=("A", "B")), key="between")
             barrier = lines.barrier
-            st.caption("B: the same network and data from other initial weights (seed + 1). " + (
+            st.caption("B: the same network and data from other initial weights (seed + 1). A and B reach "
+                       f"training losses {lines.ends[0]:.3g} and {lines.ends[1]:.3g}. " + (
                 f"Between them the training loss rises **{barrier:.3g} above the worse end**: a barrier "
-                "separates two minima that fit the data equally well." if barrier > 0.01 else
+                "separates the two minima." if barrier > 0.01 else
                 f"Between them the training loss stays within {max(barrier, 0):.3g} of the worse end: the "
                 "two solutions are joined by a straight valley."))
 

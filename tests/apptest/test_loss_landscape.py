@@ -142,6 +142,8 @@ def test_each_sharpness_preset_says_what_its_curve_shows(at, rate):
         assert "hovers at the edge of stability" in text
     else:
         assert "never reaches 2/η" in text
+    loss = decode(figure(at, "edge_loss")["data"][0]["y"]).astype(np.float64)
+    assert ("not monotonically" in text) == bool(np.any(np.diff(loss) > 1e-7 * loss.max()))
     if rate in (0.3, 0.5):  # Cohen et al.'s picture, as the issue asks: within 5 % of 2/η
         assert late == pytest.approx(2 / rate, rel=0.05)
     else:

@@ -16,7 +16,8 @@ PAGES = [path for path, _ in app_pages()]
 ROUNDS = 3  # a new surface or optimizer brings new widgets: give those random values too
 # A short training of the default network on 100 points keeps the test quick: every other network
 # or data-set size is a new compiled shape (the overfitting AppTests walk those).
-KEEP = {"overfitting": {"train_steps": 500, "depth": 3, "width": 32, "activation": "relu", "points": 100}}
+KEEP = {"overfitting": {"train_steps": 500, "depth": 3, "width": 32, "activation": "relu", "points": 100},
+        "loss_landscape": {"net": "tanh"}}
 
 
 def widgets(at):

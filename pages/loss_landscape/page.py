@@ -183,9 +183,12 @@ def flat_view():
         f"{s['steps']:,} steps: one with batches of {lesson.FLAT_BATCHES[0]}, one with the whole training "
         "set. Then at each solution: λ_max (100 power iterations), the Hessian's trace (Hutchinson, 100 "
         "random ±1 vectors, ± its standard error) and a filter-normalized slice (the same seed for both).")
-    seed = controls.seed_input("Seed of the two directions", "dir_seed")
+    seed_column, toggle_column = st.columns([1, 2], vertical_alignment="bottom")
+    with seed_column:
+        seed = controls.seed_input("Seed of the two directions", "dir_seed")
     rescaled = controls.toggle(f"Rescale the small-batch network: αW₁, αb₁, W₂/α with α = {lesson.RESCALE:g}",
-                               "rescale", help="Dinh et al. (2017): the same function, other weights.")
+                               "rescale", help="Dinh et al. (2017): the same function, other weights.",
+                               container=toggle_column)
     with friendly_errors("training the two networks"), st.spinner("Training two networks…"):
         runs = lesson.flat_or_sharp(seed)
         small = runs.rescaled if rescaled else runs.small

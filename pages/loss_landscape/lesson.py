@@ -1,7 +1,7 @@
 """The loss-landscape lesson: which network, and its slices, paths and curvature, computed once (cached).
 
-The networks are the Overfitting page's (same settings, same cached training), so "the network from
-the Overfitting page" is exactly the one trained there.
+The networks are trained as on the Overfitting page (``ui.networks``: same settings, same cached
+training), so "the network from the Overfitting page" is exactly the one trained there.
 """
 
 from functools import lru_cache
@@ -14,17 +14,16 @@ import streamlit as st
 from engine import nn_landscape as nl
 from engine.training import train
 from models import datasets
-from pages.overfitting import lesson as overfitting
-from ui import state
+from ui import networks, state
 
 VIEWS = {"slice": "Surface and training path", "line": "1D: straight lines", "edge": "Sharpness and η",
          "flat": "Flat or sharp"}
 NETWORKS = {
     "tanh": ("Small tanh network on the circle", dict(
-        overfitting.default_settings(), dataset="circle", points=200, noise=0.1, depth=2, width=16,
+        networks.FIRST, dataset="circle", points=200, noise=0.1, depth=2, width=16,
         activation="tanh", lr=0.01, batch=25)),
     "spiral": ("Deep ReLU network on the spiral", dict(
-        overfitting.default_settings(), dataset="spiral", points=300, noise=0.05, depth=3, width=32, lr=0.01,
+        networks.FIRST, dataset="spiral", points=300, noise=0.05, depth=3, width=32, lr=0.01,
         batch=32)),
     "overfitting": ("The network from the Overfitting page", None),
 }
@@ -55,7 +54,7 @@ def network_settings(name):
     """The training settings of the chosen network (the Overfitting page's last, or its defaults)."""
     if NETWORKS[name][1] is not None:
         return NETWORKS[name][1]
-    return dict(st.session_state.get(overfitting.LAST_SETTINGS) or overfitting.default_settings())
+    return networks.last()
 
 
 def describe(settings):
@@ -64,7 +63,7 @@ def describe(settings):
     widths = " → ".join(["2", *[str(s["width"])] * s["depth"], "1"])
     regularizers = [f"dropout {s['dropout']:g}"] if s["dropout"] else []
     regularizers += [f"L2 λ = {s['l2']:g}"] if s["l2"] else []
-    regularizers += ["early stopping"] if s["patience"] < overfitting.NO_STOP else []
+    regularizers += ["early stopping"] if s["patience"] < networks.NO_STOP else []
     extra = f", {', '.join(regularizers)}" if regularizers else ""
     return (f"{s['activation']} network {widths} on {s['points']} {s['dataset']} points "
             f"(noise {s['noise']:g}, half for validation), Adam η = {s['lr']:g}, batch {s['batch']}, "
@@ -108,7 +107,7 @@ class Slice(NamedTuple):
 def random_slice(settings, seed, with_l2, extent=SLICE_EXTENT):
     """The training loss on the plane of two filter-normalized directions through the kept weights,
     α and β in [−extent, extent]."""
-    trained = overfitting.training(settings)
+    trained = networks.training(settings)
     centre = kept(trained.history)
     d1, d2 = directions(centre, seed)
     xs = ys = np.linspace(-extent, extent, SLICE_POINTS)
@@ -142,7 +141,7 @@ def _span(values, pad=0.25):
 @st.cache_data(max_entries=16, show_spinner=False)
 def pca_plane(settings):
     """The surface on the plane of the training path's first two principal components, and the path."""
-    trained = overfitting.training(settings)
+    trained = networks.training(settings)
     history = trained.history
     pca = nl.path_pca(history.snapshots)
     final = jax.tree.map(lambda s: s[-1], history.snapshots)
@@ -166,8 +165,8 @@ class Lines(NamedTuple):
 @st.cache_data(max_entries=16, show_spinner=False)
 def straight_lines(settings):
     """Goodfellow et al.'s 1D interpolations on training and validation data."""
-    a = overfitting.training(settings)
-    b = overfitting.training(dict(settings, init_seed=settings["seed"] + SECOND_SEED))
+    a = networks.training(settings)
+    b = networks.training(dict(settings, init_seed=settings["seed"] + SECOND_SEED))
     fn = loss_and_accuracy(settings["activation"])
     initial = jax.tree.map(lambda s: s[0], a.history.snapshots)
     ends = {"from_init": (initial, kept(a.history)), "between": (kept(a.history), kept(b.history))}

@@ -4,21 +4,20 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from engine.boundary import Boundaries, training_boundaries
-from engine.training import train
-from models import datasets
 from models.datasets import NAMES
-from ui import controls, state, warm
+from ui import controls, networks, state, warm
 from ui.controls import clean_number
 
 POINTS = (50, 100, 200, 500)
 WIDTHS = (2, 4, 8, 16, 32)
 STEPS = (500, 1000, 2000)
 L2_STOPS = (0.0, 0.0001, 0.00025, 0.0005, 0.001, 0.0015, 0.0025, 0.005, 0.01)
-VALIDATION_FRACTION = 0.5
-NO_STOP = 10**6  # the patience used when early stopping is off
-OVERFIT = dict(dataset="circle", points=100, noise=0.25, depth=3, width=32, activation="relu", lr=0.02,
-               batch=25, train_steps=2000, dropout=0.0, l2=0.0, early=False, compare=False)
+VALIDATION_FRACTION, NO_STOP = networks.VALIDATION_FRACTION, networks.NO_STOP
+FIRST = networks.FIRST
+OVERFIT = dict(dataset=FIRST["dataset"], points=FIRST["points"], noise=FIRST["noise"], depth=FIRST["depth"],
+               width=FIRST["width"], activation=FIRST["activation"], lr=FIRST["lr"], batch=FIRST["batch"],
+               train_steps=FIRST["steps"], dropout=0.0, l2=0.0, early=False, compare=False)
+training = networks.training  # the network's training, shared with the loss-landscape page
 PRESETS = {
     "underfit": ("Underfitting: too small a model", dict(OVERFIT, dataset="spiral", points=200, noise=0.05,
                                                        depth=1, width=2, activation="tanh", batch=32)),
@@ -27,18 +26,6 @@ PRESETS = {
     "l2": ("Rescue by L2", dict(OVERFIT, lr=0.01, l2=0.0025, compare=True)),
     "early": ("Rescue by early stopping", dict(OVERFIT, early=True, patience=10, compare=True)),
 }
-
-
-LAST_SETTINGS = "_overfitting.settings"  # the last network trained here, for the loss-landscape page
-
-
-def default_settings():
-    """The settings of the page's first view (no URL): the overfitting preset, nothing regularized."""
-    o = OVERFIT
-    return dict(dataset=o["dataset"], points=o["points"], noise=o["noise"], seed=0, depth=o["depth"],
-                width=o["width"], activation=o["activation"], lr=o["lr"], batch=o["batch"],
-                steps=o["train_steps"], validation_fraction=VALIDATION_FRACTION, dropout=0.0, l2=0.0,
-                patience=NO_STOP)
 
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
@@ -110,30 +97,6 @@ def controls_regularization():
         side_by_side = controls.toggle("Side by side without them", "compare",
                                        help="The same run with no dropout, no L2 and no early stopping.")
     return s, side_by_side
-
-
-class Trained(NamedTuple):
-    """A training run: its history, the decision boundary at each snapshot, and its data."""
-
-    history: object
-    boundary: Boundaries  # p(class 1) per snapshot, then for the model kept
-    train_set: tuple
-    val_set: tuple
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def training(settings):
-    """Train the MLP that ``settings`` ({name: value}) describes; history and boundaries. The data seed
-    also seeds the initial weights and batches, unless an ``init_seed`` is given."""
-    s = settings
-    x, y = datasets.make(s["dataset"], s["seed"], s["points"], s["noise"])
-    train_set, val_set = datasets.split(x, y, s["validation_fraction"], s["seed"])
-    sizes = (2, *([s["width"]] * s["depth"]), 1)
-    history = train(sizes, s["activation"], "adam", {"learning_rate": s["lr"]}, train_set, val_set,
-                    steps=s["steps"], batch_size=s["batch"], seed=s.get("init_seed", s["seed"]),
-                    dropout_rate=s["dropout"], l2=s["l2"], patience=s["patience"], eval_every=20,
-                    snapshots=21)
-    return Trained(history, training_boundaries(history, s["activation"]), train_set, val_set)
 
 
 def train_neighbours(settings):

@@ -5,7 +5,7 @@ import streamlit as st
 from pages.overfitting import lesson
 from plotting import style
 from plotting.training import boundary_animation, training_curves
-from ui import controls, state
+from ui import controls, networks, state
 from ui.errors import friendly_errors
 from ui.player import chart
 
@@ -41,7 +41,7 @@ def regularized(settings):
         for name, run in runs.items():
             results[name] = lesson.training(run)
     if results:
-        st.session_state[lesson.LAST_SETTINGS] = settings
+        networks.remember(settings)
         show(results, compare, lesson.regularizer_on(settings))
         lesson.train_neighbours(settings)
     state.write_url()

@@ -13,9 +13,9 @@ import pytest
 
 from models import mlp
 from pages.loss_landscape import lesson
-from pages.overfitting import lesson as overfitting
 from tests.apptest import helpers
 from tests.apptest.helpers import assert_healthy, component_args, decode, figure, float32s, select, texts
+from ui import networks
 
 PAGE = "pages/loss_landscape/page.py"
 PRINTED = 5e-5  # the slice's hover values are rounded to 5 significant digits: 1e-5 relative, and float32
@@ -43,7 +43,7 @@ def at():
 
 def trained_default():
     """The default network's training (cached: the same run the page shows)."""
-    return overfitting.training(lesson.NETWORKS["tanh"][1])
+    return networks.training(lesson.NETWORKS["tanh"][1])
 
 
 def test_the_default_slice_is_the_loss_around_the_kept_weights(at):

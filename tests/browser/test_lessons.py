@@ -153,7 +153,7 @@ def test_loss_landscape_draws_the_slice_and_the_path_and_one_click_shows_the_edg
     chart = frame_of(page, "sharpness").evaluate(CHART)
     assert chart["names"][:2] == ["sharpness λ_max", "2/η = 6.67"]
     page.get_by_role("button", name="η = 0.05: never reaches 2/η").click()
-    page.get_by_text("with this small a rate the sharpness").wait_for()
+    page.get_by_text("at this rate the sharpness").wait_for()
     page.locator(".st-key-sharpness iframe").scroll_into_view_if_needed()
     wait_for(frame_of(page, "sharpness"), "() => plot._fullData.some(t => t.name === '2/η = 40')", None,
              "the preset did not redraw the sharpness chart")

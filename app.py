@@ -1,6 +1,15 @@
 """Loss Landscape Lab: the router. Page config and navigation only; each lesson lives in pages/."""
 
+import threading
+
 import streamlit as st
+
+# serve.py imports every lesson in a thread of this name as the server starts. A page importing the
+# same modules at the same moment could meet one half-initialized (Python locks imports per module, and
+# a package importing its own submodules deadlocks with a thread importing a submodule first): wait.
+for thread in threading.enumerate():
+    if thread.name == "warm imports":
+        thread.join(timeout=120)
 
 st.set_page_config(page_title="Loss Landscape Lab", page_icon=":material/landscape:", layout="wide")
 

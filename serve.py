@@ -11,14 +11,31 @@ from streamlit.runtime.pages_manager import PagesManager
 # old-style pages directory until the first run of app.py, and show the first visitor after a start
 # who follows a link to a lesson a "Page not found" dialog over the right page.
 PagesManager.uses_pages_directory = False
+IMPORTS_THREAD = "warm imports"  # app.py waits for the thread of this name
+
+
+def import_lessons():
+    """Import the lessons (here, not above: JAX takes seconds to load, and the server answers its first
+    visitor meanwhile)."""
+    from ui.warm import import_lessons
+
+    import_lessons()
+
+
+def compile_default_page():
+    """Compile the default page's first computations once the imports are done."""
+    from ui.warm import compile_default_page
+
+    compile_default_page()
 
 
 def warm_up():
-    """Import the lessons and compile the default page (imported here, not above: JAX takes seconds to
-    load, and the server answers its first visitor meanwhile)."""
-    from ui.warm import start_of_server
-
-    start_of_server()
+    """Import, then compile. The imports run in their own thread, named IMPORTS_THREAD: app.py waits
+    for it (two threads importing the same package at once can meet a half-initialized module)."""
+    imports = threading.Thread(target=import_lessons, name=IMPORTS_THREAD, daemon=True)
+    imports.start()
+    imports.join()
+    compile_default_page()
 
 
 @asynccontextmanager

@@ -146,13 +146,14 @@ def _hover_grid(xs, ys, z):
 
 
 def player_figure(xs, ys, z, runs, *, log_color, minima, panels=1, titles=None, clickable=False,
-                  height=560, tail=None, axis_titles=("x  (w₀)", "y  (w₁)")):
+                  height=560, tail=None, axis_titles=("x  (w₀)", "y  (w₁)"), step_scale=1):
     """The player's figure: the surface behind every run's path, all played together.
 
     Each run is a dict: ``name``, ``colour``, ``path`` (valid steps only, shape (n + 1, 2)), and
     optionally ``grads`` (draws the −∇J arrow), ``loss`` (shown beside the step of a single run) and
     ``panel`` (0-based, for side-by-side panels). ``tail`` keeps only the last ``tail`` steps of each
-    trail (a comet's tail, for many paths at once).
+    trail (a comet's tail, for many paths at once). ``step_scale``: the steps between two points of
+    a path, where they are snapshots (the step read-out counts steps, not points).
     """
     span = float(xs[-1] - xs[0])
     colour, colour_title = style.colour_values(z, log_color)
@@ -161,6 +162,7 @@ def player_figure(xs, ys, z, runs, *, log_color, minima, panels=1, titles=None, 
                 runs=[_run(run, span, len(runs) == 1) for run in runs],
                 points=[_points_style(runs, panel, len(runs) == 1) for panel in range(panels)],
                 tail=None if tail is None else int(tail), clickable=bool(clickable),
+                step_scale=int(step_scale),
                 hover=_hover_grid(xs, ys, z))
     return PlayerFigure(spec, _picture(colour))
 

@@ -22,4 +22,6 @@ if [ ! -x "$CHROMIUM" ]; then
 fi
 
 .venv/bin/ruff check .
-.venv/bin/python -m pytest "$@"
+# Two processes (TEST_WORKERS to change), each a whole test file at a time (module fixtures stay
+# together): most of the suite's time is XLA compiling on one core.
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile "$@"

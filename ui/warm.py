@@ -44,12 +44,26 @@ def _finish():
         thread.join(timeout=JOIN_AT_EXIT_S)
 
 
-def start_of_server():
-    """What the first visitor would wait for, done when the server starts: every lesson's modules
-    imported (JAX, Plotly, the engine) and the default page's computations compiled (the trajectory,
-    the surface's grid and picture, the every-stop sweep)."""
+LESSONS = ("gradient_descent", "backpropagation", "learning_rate", "optimizer_race", "mini_batches",
+           "overfitting", "loss_landscape")
+
+
+def import_lessons():
+    """Import every lesson's modules (JAX, Plotly, the engine) and what a component's first call
+    imports: the first visitor's page then finds them loaded."""
     import importlib
 
+    for lesson in LESSONS:
+        importlib.import_module(f"pages.{lesson}.lesson")
+    # A component checks every argument against pandas' and pyarrow's types, importing both the first
+    # time: 0.7 s of the first visitor's wait.
+    importlib.import_module("pandas")
+    importlib.import_module("pyarrow")
+
+
+def compile_default_page():
+    """Compile what the default page computes first: the trajectory, the surface's grid and picture,
+    the every-stop sweep."""
     import numpy as np
 
     from landscapes import LANDSCAPES
@@ -57,13 +71,6 @@ def start_of_server():
     from plotting import player_figure
     from ui import compute
 
-    for lesson in ("gradient_descent", "backpropagation", "learning_rate", "optimizer_race", "mini_batches",
-                   "overfitting", "loss_landscape"):
-        importlib.import_module(f"pages.{lesson}.lesson")
-    # A component checks every argument against pandas' and pyarrow's types, importing both the first
-    # time: 0.7 s of the first visitor's wait.
-    importlib.import_module("pandas")
-    importlib.import_module("pyarrow")
     landscape, spec = LANDSCAPES["quadratic"], OPTIMIZERS["sgd"]  # the default page's defaults
     theta = tuple(float(v) for v in landscape.theta())
     run = compute.run_of(landscape.key, theta, spec.key, spec.defaults(), landscape.start)

@@ -153,6 +153,13 @@ def pca_plane(settings):
     return Plane(xs, ys, z.astype(np.float64), pca.coords, path_loss, steps, pca.ratios, pca.off_plane)
 
 
+def steps_per_snapshot(steps):
+    """Training steps between two snapshots where they are evenly spaced, else 1 (the read-out then
+    counts snapshots)."""
+    gaps = np.diff(np.asarray(steps))
+    return int(gaps[0]) if len(gaps) and np.all(gaps == gaps[0]) and gaps[0] > 0 else 1
+
+
 class Lines(NamedTuple):
     """Loss and accuracy along two straight lines: initial weights → solution, and solution A → B."""
 

@@ -65,10 +65,11 @@ def random_slice_panel(settings, log_color):
             chart(slice_surface(cut.xs, cut.ys, cut.z, log_color=log_color), key="slice3d", three_d=True)
         else:
             chart(slice_figure(cut.xs, cut.ys, cut.z, log_color=log_color, title=title), key="slice")
-        st.caption(f"θ = θ* + α·d₁ + β·d₂ around the trained weights θ* (★, training loss "
-                   f"{cut.centre_loss:.4g}), d₁ and d₂ drawn N(0, 1) with seed {seed} and each neuron's "
-                   "incoming weights rescaled to the trained neuron's norm (filter normalization; biases "
-                   "not moved). Another seed draws another plane, so another picture: press **New "
+        star = "" if three_d else "★, "
+        st.caption(f"θ = θ* + α·d₁ + β·d₂ around the trained weights θ* ({star}training loss "
+                   f"{cut.centre_loss:.4g}) at α = β = 0, d₁ and d₂ drawn N(0, 1) with seed {seed} and each "
+                   "neuron's incoming weights rescaled to the trained neuron's norm (filter normalization; "
+                   "biases not moved). Another seed draws another plane, so another picture: press **New "
                    "directions**.")
     state.write_url()
 
@@ -84,7 +85,7 @@ def slice_view():
             plane = lesson.pca_plane(settings)
             figure = player_figure(plane.xs, plane.ys, plane.z, [dict(
                 name="training path", colour=style.PATH_COLOUR, path=plane.path, loss=plane.path_loss)],
-                log_color=log_color, minima=[], height=480,
+                log_color=log_color, minima=[], height=480, step_scale=lesson.steps_per_snapshot(plane.steps),
                 axis_titles=(f"1st PC: {plane.ratios[0]:.1%}", f"2nd PC: {plane.ratios[1]:.1%}"))
             figure.spec["layout"]["yaxis"].pop("scaleanchor", None)  # the 2nd PC is often far shorter
             player(figure, key="path", fields=step_fields(END))

@@ -92,6 +92,7 @@ def test_the_pca_plane_holds_the_real_path(at):
     path = float32s(args["runs"][0]["path"]).reshape(-1, 2)
     history = trained_default().history
     assert len(path) == len(history.snapshot_steps)
+    assert args["step_scale"] == 100  # 21 snapshots of 2,000 steps: the read-out counts training steps
     np.testing.assert_allclose(path[-1], [0, 0], atol=1e-6)  # the final weights at the plane's centre
     # Independent PCA: numpy's SVD of the centred differences to the final weights.
     leaves = jax.tree.leaves(history.snapshots)

@@ -147,6 +147,7 @@ def test_loss_landscape_draws_the_slice_and_the_path_and_one_click_shows_the_edg
     player = frame_of(page, "path")
     assert player.evaluate(NAMES) == ["path so far"]  # a single run: the player names its trail so
     assert player.locator("svg image").count() == 1, "the surface of the path's plane"
+    assert player.locator("#label").inner_text().startswith("step 2000 of 2000"), "steps, not snapshots"
     page.get_by_text("Sharpness and η", exact=True).click()
     page.get_by_text("hovers at the edge of stability").wait_for()
     page.locator(".st-key-sharpness iframe").scroll_into_view_if_needed()

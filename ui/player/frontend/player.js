@@ -123,7 +123,9 @@ function number(value) {
 function showControls() {
   scrub.max = String(state.last);
   scrub.value = String(state.step);
-  let text = `step ${state.step} of ${state.last}`;
+  // step_scale: training steps per frame, where the frames are snapshots every so many steps
+  const scale = state.figure.step_scale || 1;
+  let text = `step ${state.step * scale} of ${state.last * scale}`;
   const run = state.runs.length === 1 ? state.runs[0] : null;
   if (run && run.loss) text += ` · J = ${number(run.loss[Math.min(state.step, run.last)])}`;
   label.textContent = text;

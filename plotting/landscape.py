@@ -45,7 +45,7 @@ def slice_surface(xs, ys, z, *, log_color, height=480):
     layout = dict(height=height, font=style.FONT, margin=dict(l=0, r=0, t=10, b=0), uirevision="slice3d",
                   scene=dict(xaxis=dict(title=dict(text="α")), yaxis=dict(title=dict(text="β")),
                              zaxis=dict(title=dict(text=colour_title)),
-                             camera=dict(eye=dict(x=1.4, y=-1.4, z=1.1))))
+                             camera=dict(eye=dict(x=1.8, y=-1.8, z=1.4))))
     return DictFigure(dict(data=data, layout=layout))
 
 

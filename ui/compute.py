@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from engine import NEVER, box_for, run_single, schedule_factors, surface_grid, sweep
-from landscapes import LANDSCAPES
+from landscapes.typed import landscape_of
 from optimizers import OPTIMIZERS
 from ui.controls import MAX_STEPS, log_options
 
@@ -33,7 +33,7 @@ class Shown(NamedTuple):
 
 def grid_values(landscape_key, theta):
     """Axes and values of the surface on a GRID_SIZE x GRID_SIZE grid."""
-    landscape = LANDSCAPES[landscape_key]
+    landscape = landscape_of(landscape_key)
     return surface_grid(landscape.fn_with, landscape.bounds, np.asarray(theta, np.float32), GRID_SIZE)
 
 
@@ -60,7 +60,7 @@ def run_of(landscape_key, theta, optimizer_key, hyperparams, start, schedule=Non
 
     ``steps`` matters only to a schedule (a cosine ends at the run's last shown step).
     """
-    landscape = LANDSCAPES[landscape_key]
+    landscape = landscape_of(landscape_key)
     return run_single(landscape.fn_with, optimizer_key, hyperparams, np.asarray(start, np.float32), MAX_STEPS,
                       (np.asarray(theta, np.float32),), box_for(landscape.bounds), lr_scale(schedule, steps))
 
@@ -85,7 +85,7 @@ def rate_stops(optimizer_key):
 def sweep_rates(landscape_key, theta, optimizer_key, others, start, rates, steps, target=-np.inf,
                 schedule=None):
     """Every rate in ``rates`` for ``steps`` steps from one start, in one vmapped call (a Summary each)."""
-    landscape = LANDSCAPES[landscape_key]
+    landscape = landscape_of(landscape_key)
     rates = np.asarray(rates, np.float32)
     return sweep(landscape.fn_with, optimizer_key, dict(others, learning_rate=rates),
                  np.tile(np.asarray(start, np.float32), (len(rates), 1)), MAX_STEPS,

@@ -10,6 +10,8 @@ import numpy as np
 import streamlit as st
 
 from landscapes import LANDSCAPES
+from landscapes.expression import MAX_LENGTH
+from landscapes.typed import MAX_COORDINATE, check_domain, typed_key, typed_landscape
 from ui import state
 
 MAX_STEPS = 1000  # every run takes this many steps and pages slice: the step slider never recompiles
@@ -96,12 +98,52 @@ def registry_select(label, registry, key, default):
     return choice if choice in registry else default
 
 
+TYPED = "typed"  # the select box's option for a surface typed by the teacher
+TYPED_EXAMPLE = "x**2 + 3*sin(y)"
+
+
 def landscape_select(default, key="landscape"):
-    """The surface select box and the surface's own sliders: (key, landscape, surface parameters)."""
-    chosen = registry_select("Loss surface", LANDSCAPES, key, default)
+    """The surface select box and the surface's own sliders: (key, landscape, surface parameters).
+    The last option is a surface the teacher types (``typed_surface``)."""
+    names = {k: v.name for k, v in LANDSCAPES.items()} | {TYPED: "Type your own: J(x, y) = …"}
+    chosen = st.selectbox("Loss surface", list(names), key=state.bind(state.choice(key, default, names)),
+                          format_func=lambda k: names[k])
+    if chosen == TYPED:
+        typed = typed_surface()
+        if typed is not None:
+            return typed.key, typed, ()
+        chosen = default
+    chosen = chosen if chosen in LANDSCAPES else default
     landscape = LANDSCAPES[chosen]
     values = spec_sliders(landscape.params, chosen)
     return chosen, landscape, tuple(float(v) for v in landscape.theta(**values))
+
+
+def _coordinate(label, key, default, container):
+    """A number of the typed surface's domain or minimum, bound and checked."""
+    value = container.number_input(label, -MAX_COORDINATE, MAX_COORDINATE, step=0.5, key=state.bind(
+        state.number(key, default, -MAX_COORDINATE, MAX_COORDINATE)))
+    return clean_number(value, -MAX_COORDINATE, MAX_COORDINATE, default)
+
+
+def typed_surface():
+    """The formula, its domain and (optionally) its minimum, typed in; the landscape, or None after
+    saying what is wrong (the page then shows its default surface)."""
+    text = st.text_input("J(x, y) =", key=state.bind(state.text("formula", TYPED_EXAMPLE, MAX_LENGTH)),
+                         max_chars=MAX_LENGTH, help="Numbers, x, y, pi, e, + − * / **, and sin cos tan exp "
+                         "log sqrt abs tanh sigmoid minimum maximum, e.g. x**2 + 3*sin(y).")
+    left, right = st.columns(2)
+    bounds = ((_coordinate("x from", "x_from", -3.0, left), _coordinate("x to", "x_to", 3.0, right)),
+              (_coordinate("y from", "y_from", -3.0, left), _coordinate("y to", "y_to", 3.0, right)))
+    minimum = None
+    if toggle("Mark its minimum", "typed_min"):
+        minimum = (_coordinate("x*", "min_x", 0.0, left), _coordinate("y*", "min_y", 0.0, right))
+    try:
+        check_domain(bounds)
+        return typed_landscape(typed_key(str(text), bounds, minimum))
+    except ValueError as error:
+        st.warning(f"Your surface: {error}. The page shows its usual surface until it is fixed.")
+        return None
 
 
 def integer_slider(label, key, default, low, high, help=None):

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from engine import random_starts
+from landscapes.typed import PREFIX as TYPED_PREFIX
 from ui import state
 from ui.controls import clean_number
 
@@ -22,8 +23,9 @@ def point_fields(landscape):
     """The two coordinate fields of a surface's start (each surface keeps its own)."""
     (xmin, xmax), (ymin, ymax) = landscape.bounds
     x0, y0 = landscape.start
-    return (state.number(f"x0.{landscape.key}", float(x0), float(xmin), float(xmax)),
-            state.number(f"y0.{landscape.key}", float(y0), float(ymin), float(ymax)))
+    name = "typed" if landscape.key.startswith(TYPED_PREFIX) else landscape.key  # a typed key is long
+    return (state.number(f"x0.{name}", float(x0), float(xmin), float(xmax)),
+            state.number(f"y0.{name}", float(y0), float(ymin), float(ymax)))
 
 
 CLICKED = "_start.clicked"

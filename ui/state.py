@@ -81,6 +81,12 @@ def choice(key, default, options):
                  lambda value: value in options)
 
 
+def text(key, default, max_length):
+    """Text of at most ``max_length`` characters (a typed formula)."""
+    return Field(key, default, lambda value: value if len(value) <= max_length else None, str,
+                 lambda value: isinstance(value, str) and len(value) <= max_length)
+
+
 def flag(key, default=False):
     """A switch: 1/true/yes/on or 0/false/no/off."""
     words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,

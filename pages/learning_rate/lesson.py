@@ -5,7 +5,7 @@ import streamlit as st
 
 from engine import hessian_eigenvalues, log_rates, quadratic_rates
 from hyperparams import HyperParam
-from landscapes import LANDSCAPES
+from landscapes.typed import landscape_of
 from optimizers import OPTIMIZERS
 from optimizers.base import LEARNING_RATE
 from plotting.sweep import divergence_boundary
@@ -74,7 +74,7 @@ def quadratic_theory(landscape_key, theta):
     """For the quadratic bowl: its Hessian's eigenvalues and the rates they predict; else None."""
     if landscape_key != "quadratic":
         return None
-    landscape = LANDSCAPES[landscape_key]
+    landscape = landscape_of(landscape_key)
     eigenvalues = hessian_eigenvalues(landscape.fn_with, landscape.minima[0], np.asarray(theta, np.float32))
     return dict(quadratic_rates(eigenvalues), eigenvalues=tuple(float(e) for e in eigenvalues))
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from engine import SCHEDULES
-from landscapes import LANDSCAPES
+from landscapes.typed import landscape_of
 from optimizers import OPTIMIZERS
 from pages.learning_rate import lesson
 from plotting import player_figure, schedule_figure, style, sweep_figure
@@ -35,7 +35,7 @@ with st.sidebar:
 @st.fragment
 def regimes_view(landscape_key, theta, optimizer_key, others, schedule_key, schedule, steps, start):
     """The three rates and everything they change: a fragment, so moving a rate redraws only this."""
-    landscape = LANDSCAPES[landscape_key]
+    landscape = landscape_of(landscape_key)
     rates = {}
     for column, (regime, hp) in zip(st.columns(3), lesson.REGIMES.items(), strict=True):
         rates[regime] = controls.number_widget(hp, f"lr.{regime}", container=column)

@@ -160,3 +160,21 @@ def test_loss_landscape_draws_the_slice_and_the_path_and_one_click_shows_the_edg
              "the preset did not redraw the sharpness chart")
     assert page.locator(ERROR_ELEMENTS).count() == 0
     save_screenshot(page, "loss-landscape-edge")
+
+
+def test_a_typed_surface_is_drawn_and_descended_on_the_first_page(server, page):
+    open_page(page, f"{server}/?landscape=typed")
+    field = page.locator('input[aria-label="J(x, y) ="]')
+    assert field.input_value() == "x**2 + 3*sin(y)"
+    before = frame_of(page, "player").evaluate(RUNS)
+    field.fill("(x - 1)**2 + y**2")
+    field.press("Enter")
+    after = wait_for_new_runs(page, before, "typing a formula did not redraw the path")
+    assert after != before
+    assert "formula=" in page.url
+    assert page.locator(ERROR_ELEMENTS).count() == 0
+    field.fill("x**2 + z")
+    field.press("Enter")
+    page.get_by_text("unknown name 'z' at column 8").wait_for()
+    assert page.locator(ERROR_ELEMENTS).count() == 0
+    save_screenshot(page, "typed-surface")

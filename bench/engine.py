@@ -7,7 +7,7 @@ Run from the repository root::
 
 import numpy as np
 
-from bench.harness import Events, arg_parser, jax_events, median_max, report, summary, timed_ms, verdict
+from bench.harness import TIMED_HEADER, arg_parser, report, time_cases, verdict
 from engine import box_for, run_single, sweep
 from engine.training import train
 from landscapes import LANDSCAPES
@@ -69,37 +69,15 @@ CASES = (
 )
 
 
-def after_warmup(fn, repeats):
-    """Call fn once to compile, then time ``repeats`` calls: (milliseconds, Events while timed)."""
-    fn()
-    with jax_events() as events:
-        times = timed_ms(fn, repeats)
-    return times, events
-
-
-def row(name, times, events, target):
-    """One table row: the times, the compilations and traces while timed, the target and the result."""
-    if target is None:
-        return [name, median_max(times), str(events), "—", "INFO"]
-    return [name, median_max(times), str(events), f"median < {target:,.0f} ms",
-            verdict(np.median(times) < target)]
-
-
 def main(argv=None):
     """Time every case and print the table."""
     args = arg_parser(__doc__).parse_args(argv)
-    rows, results, total = [], {}, Events()
-    for name, factory, repeats, quick_repeats, target in CASES:
-        times, events = after_warmup(factory(), quick_repeats if args.quick else repeats)
-        rows.append(row(name, times, events, target))
-        results[name] = {**summary(times), "compiles": events.compiles, "traces": events.traces}
-        total = Events(total.compiles + events.compiles, total.traces + events.traces)
+    rows, results, total = time_cases(CASES, args.quick, strict=True)
     rows.append(["JAX compilations / traces after warm-up, all rows", "—", str(total), "0 / 0",
                  verdict(not total)])
     notes = ["Each row is timed after one call that compiles; compilations and traces are counted "
              "with jax.monitoring while timed."]
-    header = ["row", "wall time (median, max)", "compiles / traces", "target", "result"]
-    report(header, rows, notes, results, args.json)
+    report(TIMED_HEADER, rows, notes, results, args.json)
 
 
 if __name__ == "__main__":

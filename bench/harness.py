@@ -198,3 +198,36 @@ def report(header, rows, notes, results, json_path):
     print(machine_line())
     if json_path:
         json_path.write_text(json.dumps(results, indent=1, default=str))
+
+
+TIMED_HEADER = ["row", "wall time (median, max)", "compiles / traces", "target", "result"]
+
+
+def after_warmup(fn, repeats):
+    """Call fn once to compile, then time ``repeats`` calls: (milliseconds, Events while timed)."""
+    fn()
+    with jax_events() as events:
+        times = timed_ms(fn, repeats)
+    return times, events
+
+
+def timed_row(name, times, events, target, strict):
+    """One table row: the times, the compilations and traces while timed, the target (median below it,
+    or at most it where not ``strict``; None for INFO) and the result."""
+    if target is None:
+        return [name, median_max(times), str(events), "—", "INFO"]
+    median = float(statistics.median(times))
+    return [name, median_max(times), str(events), f"median {'<' if strict else '≤'} {target:,.0f} ms",
+            verdict(median < target if strict else median <= target)]
+
+
+def time_cases(cases, quick, strict=False):
+    """Time (name, factory, repeats, quick repeats, target) cases after warm-up: (rows, results, and
+    the total Events)."""
+    rows, results, total = [], {}, Events()
+    for name, factory, repeats, quick_repeats, target in cases:
+        times, events = after_warmup(factory(), quick_repeats if quick else repeats)
+        rows.append(timed_row(name, times, events, target, strict))
+        results[name] = {**summary(times), "compiles": events.compiles, "traces": events.traces}
+        total = Events(total.compiles + events.compiles, total.traces + events.traces)
+    return rows, results, total

@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from engine.training import kept_params
 from models import mlp
 
 BOUNDS = ((-1.6, 1.6), (-1.6, 1.6))  # the data sets lie in about [-1, 1]², noise included
@@ -39,7 +40,6 @@ def boundary_probabilities(snapshots, activation, size=40, bounds=BOUNDS):
 def training_boundaries(history, activation, size=40):
     """p(class 1) at every snapshot of a training run, then once more for the model kept: the
     best-validation one where early stopping stopped, else the last."""
-    last = jax.tree.map(lambda a: a[-1], history.snapshots)
-    kept = history.best_params if history.stopped_at >= 0 else last
+    kept = kept_params(history)
     frames = jax.tree.map(lambda a, k: np.concatenate([a, np.asarray(k)[None]]), history.snapshots, kept)
     return boundary_probabilities(frames, activation, size)

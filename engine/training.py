@@ -223,6 +223,13 @@ def _train(sizes, activation, optimizer_key, steps, eval_every, snapshot_steps, 
             diverged_at, sharpness)
 
 
+def kept_params(history):
+    """The model a run keeps: the best-validation weights where early stopping stopped, else the last."""
+    if history.stopped_at >= 0:
+        return history.best_params
+    return jax.tree.map(lambda a: a[-1], history.snapshots)
+
+
 def snapshot_steps_for(steps, count):
     """``count`` distinct steps evenly spaced over 0..steps (fewer when steps + 1 < count)."""
     count = max(1, min(int(count), int(steps) + 1))

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from engine import nn_landscape as nl
-from engine.training import train
+from engine.training import kept_params, train
 from models import datasets
 from ui import networks, state
 
@@ -41,13 +41,6 @@ RESCALE = 10.0  # Dinh et al.'s α
 FLAT_NET = dict(sizes=(2, 16, 16, 1), activation="relu", dataset="circle", points=200, noise=0.1, seed=0,
                 lr=0.1, steps=3000)
 FLAT_BATCHES = (4, 100)  # small and full batch (100 training points)
-
-
-def kept(history):
-    """The weights the Overfitting page keeps: early stopping's best, else the last."""
-    if history.stopped_at >= 0:
-        return history.best_params
-    return jax.tree.map(lambda s: s[-1], history.snapshots)
 
 
 def network_settings(name):
@@ -108,7 +101,7 @@ def random_slice(settings, seed, with_l2, extent=SLICE_EXTENT):
     """The training loss on the plane of two filter-normalized directions through the kept weights,
     α and β in [−extent, extent]."""
     trained = networks.training(settings)
-    centre = kept(trained.history)
+    centre = kept_params(trained.history)
     d1, d2 = directions(centre, seed)
     xs = ys = np.linspace(-extent, extent, SLICE_POINTS)
     x, y = trained.train_set
@@ -176,7 +169,8 @@ def straight_lines(settings):
     b = networks.training(dict(settings, init_seed=settings["seed"] + SECOND_SEED))
     fn = loss_and_accuracy(settings["activation"])
     initial = jax.tree.map(lambda s: s[0], a.history.snapshots)
-    ends = {"from_init": (initial, kept(a.history)), "between": (kept(a.history), kept(b.history))}
+    solution_a, solution_b = kept_params(a.history), kept_params(b.history)
+    ends = {"from_init": (initial, solution_a), "between": (solution_a, solution_b)}
     lines = {name: {label: nl.interpolate(fn, start, end, ALPHAS, *data)
                     for label, data in (("training", a.train_set), ("validation", a.val_set))}
              for name, (start, end) in ends.items()}
@@ -304,10 +298,12 @@ def flat_or_sharp(seed):
     runs = {b: train(s["sizes"], s["activation"], "sgd", {"learning_rate": s["lr"]}, train_set, val_set,
                      steps=s["steps"], batch_size=b, seed=s["seed"], eval_every=50, snapshots=2)
             for b in FLAT_BATCHES}
-    small, large = (_solution(kept(runs[b]), b, runs[b], train_set, seed) for b in FLAT_BATCHES)
-    first, second = (runs[b] for b in FLAT_BATCHES)
-    rescaled = _solution(rescale(kept(first), RESCALE), FLAT_BATCHES[0], first, train_set, seed)
-    line = nl.interpolate(loss_and_accuracy(s["activation"]), kept(first), kept(second), ALPHAS, *train_set)
+    (small_batch, small_run), (large_batch, large_run) = runs.items()
+    small_params, large_params = kept_params(small_run), kept_params(large_run)
+    small = _solution(small_params, small_batch, small_run, train_set, seed)
+    large = _solution(large_params, large_batch, large_run, train_set, seed)
+    rescaled = _solution(rescale(small_params, RESCALE), small_batch, small_run, train_set, seed)
+    line = nl.interpolate(loss_and_accuracy(s["activation"]), small_params, large_params, ALPHAS, *train_set)
     return FlatOrSharp(small, large, line, rescaled, np.linspace(-SLICE_EXTENT, SLICE_EXTENT, SLICE_POINTS))
 
 

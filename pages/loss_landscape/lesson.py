@@ -224,6 +224,9 @@ def edge_sentence(history, rate):
         return (f"At η = {rate:g} gradient descent **diverged at step {history.diverged_at}** (the sharpness "
                 f"was {sharpness[0]:.3g} at the start, 2/η = {edge:.3g}).")
     fraction = edge_summary(history, rate)
+    if fraction is None:  # finite weights, yet λ_max overflowed late in the run
+        return (f"At η = {rate:g} the sharpness could not be measured over the last {EDGE_LAST:,} steps (it "
+                f"was {sharpness[0]:.3g} at the start, 2/η = {edge:.3g}).")
     median = fraction * edge
     late = f"Over the last {EDGE_LAST:,} steps the median λ_max is **{median:.3g}**"
     if fraction > AT_THE_EDGE:

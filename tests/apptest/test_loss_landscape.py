@@ -6,6 +6,7 @@ Trainings and slices are cached per settings; each view compiles once. The views
 """
 
 import re
+from types import SimpleNamespace
 
 import jax
 import numpy as np
@@ -191,3 +192,10 @@ def test_extreme_and_bogus_settings_are_healthy(query):
     assert "<script>" not in texts(at)
     if query.get("view") == "edge":
         assert "diverged at step" in texts(at) or "median λ_max" in texts(at)
+
+
+def test_a_sharpness_that_overflowed_late_is_said_not_computed_on():
+    steps = np.arange(0, lesson.EDGE_STEPS + 1, lesson.EDGE_EVERY)
+    history = SimpleNamespace(diverged_at=-1, eval_steps=steps, train_loss=np.linspace(1, 0.1, len(steps)),
+                              sharpness=np.where(steps < 2500, 2.0, np.inf))
+    assert "could not be measured over the last 1,000 steps" in lesson.edge_sentence(history, 0.3)

@@ -27,11 +27,15 @@ def typed_key(text, bounds, minimum=None):
     return PREFIX + json.dumps({"f": text, "b": bounds, "m": minimum}, sort_keys=True)
 
 
+def _within_reach(values):
+    """True when every value is finite and within ±MAX_COORDINATE."""
+    return all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in values)
+
+
 def check_domain(bounds):
     """The domain as floats; ValueError where it is empty, reversed or too far out."""
     (x0, x1), (y0, y1) = ((float(a), float(b)) for a, b in bounds)
-    values = (x0, x1, y0, y1)
-    if not all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in values):
+    if not _within_reach((x0, x1, y0, y1)):
         raise ValueError(f"the domain must lie within ±{MAX_COORDINATE:g}")
     if not (x0 < x1 and y0 < y1):
         raise ValueError("the domain needs x from < x to and y from < y to")
@@ -53,7 +57,7 @@ def typed_landscape(key):
     minima, min_value = (), None
     if spec["m"] is not None:
         point = tuple(float(v) for v in spec["m"])
-        if not all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in point):
+        if not _within_reach(point):
             raise ValueError("the minimum must be two finite numbers")
         minima, min_value = (point,), float(surface(jnp.asarray(point, jnp.float32)))
     start = (x0 + START_FRACTION * (x1 - x0), y0 + START_FRACTION * (y1 - y0))

@@ -11,7 +11,7 @@ import streamlit as st
 
 from landscapes import LANDSCAPES
 from landscapes.expression import MAX_LENGTH
-from landscapes.typed import MAX_COORDINATE, check_domain, typed_key, typed_landscape
+from landscapes.typed import MAX_COORDINATE, typed_key, typed_landscape
 from ui import state
 
 MAX_STEPS = 1000  # every run takes this many steps and pages slice: the step slider never recompiles
@@ -139,7 +139,6 @@ def typed_surface():
     if toggle("Mark its minimum", "typed_min"):
         minimum = (_coordinate("x*", "min_x", 0.0, left), _coordinate("y*", "min_y", 0.0, right))
     try:
-        check_domain(bounds)
         return typed_landscape(typed_key(str(text), bounds, minimum))
     except ValueError as error:
         st.warning(f"Your surface: {error}. The page shows its usual surface until it is fixed.")

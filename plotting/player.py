@@ -22,6 +22,7 @@ BACKGROUND = "background.png"  # stands for the surface image's URL until the pa
 ARROW_FRACTION = 0.12  # arrow length as a fraction of the plot's width
 PANEL_GAP = 0.04
 HOVER_GRID = 32  # the surface's values under the mouse, read from a grid this fine
+PICTURE_SCALE = 3  # the surface picture has 3x the grid's resolution: smooth iso-lines on a projector
 
 
 class PlayerFigure(NamedTuple):
@@ -176,5 +177,6 @@ def _picture(colour):
     if digest not in _PICTURES:
         if len(_PICTURES) >= 64:
             _PICTURES.pop(next(iter(_PICTURES)))  # the oldest
-        _PICTURES[digest] = background_png(colour, float(np.nanmin(colour)), float(np.nanmax(colour)))
+        _PICTURES[digest] = background_png(colour, float(np.nanmin(colour)), float(np.nanmax(colour)),
+                                           PICTURE_SCALE)
     return _PICTURES[digest]

@@ -9,6 +9,7 @@ from plotting import style
 from plotting.frames import DictFigure, rounded
 
 CLASS_COLOURS = ("#2563eb", "#ea580c")  # class 0 blue, class 1 orange
+SLIDER_LEFT = 0.22  # the boundary animation's step slider starts here, its Play and Pause left of it
 BOUNDARY_SCALE = [[0.0, "#bfdbfe"], [0.5, "#ffffff"], [1.0, "#fed7aa"]]
 
 
@@ -39,7 +40,7 @@ def _heatmap(xs, ys, probs, xa="x", ya="y", legend=True):
                  showlegend=legend)]
 
 
-def boundary_animation(xs, ys, panels, snapshot_steps, *, titles, height=520):
+def boundary_animation(xs, ys, panels, snapshot_steps, *, titles, height=600):
     """One panel per run: p(class 1) as it evolves over the snapshots, with the data drawn on top.
 
     ``panels``: dicts with ``probs`` (snapshots, G, G), ``train`` and ``val`` as (x, y). The heatmap
@@ -47,15 +48,17 @@ def boundary_animation(xs, ys, panels, snapshot_steps, *, titles, height=520):
     """
     data, moving = [], []
     width = (1 - 0.04 * (len(panels) - 1)) / len(panels)
-    layout = dict(height=height, margin=dict(l=10, r=10, t=50, b=10), font=style.FONT, plot_bgcolor="white",
+    layout = dict(height=height, margin=dict(l=50, r=10, t=50, b=30), font=style.FONT, plot_bgcolor="white",
                   legend=dict(orientation="h", y=1.08, x=0, yanchor="bottom"), annotations=[])
     for i, panel in enumerate(panels):
         xa, ya = ("x", "y") if i == 0 else (f"x{i + 1}", f"y{i + 1}")
         left = i * (width + 0.04)
+        # Equal scales kept by shrinking the plot (constrain="domain"), not by widening the axes
+        # beyond the data.
         layout["xaxis" + xa[1:]] = dict(domain=[left, left + width], range=[float(xs[0]), float(xs[-1])],
-                                        showgrid=False, zeroline=False, anchor=ya)
+                                        showgrid=False, zeroline=False, anchor=ya, constrain="domain")
         layout["yaxis" + ya[1:]] = dict(range=[float(ys[0]), float(ys[-1])], showgrid=False, zeroline=False,
-                                        anchor=xa, scaleanchor=xa, scaleratio=1)
+                                        anchor=xa, scaleanchor=xa, scaleratio=1, constrain="domain")
         layout["annotations"].append(dict(text=titles[i], x=left + width / 2, y=1.0, xref="paper",
                                           yref="paper", yanchor="bottom", showarrow=False,
                                           font=dict(size=15)))
@@ -69,14 +72,16 @@ def boundary_animation(xs, ys, panels, snapshot_steps, *, titles, height=520):
     still = dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))
     play = dict(frame=dict(duration=250, redraw=True), transition=dict(duration=0))
     names = [str(s) for s in snapshot_steps]
-    layout["sliders"] = [dict(active=len(names) - 1, currentvalue=dict(prefix="step "), pad=dict(t=30),
+    # Play and Pause sit left of the slider, on its row: below it they met its labels at larger sizes.
+    layout["sliders"] = [dict(active=len(names) - 1, currentvalue=dict(prefix="step "), pad=dict(t=30, r=50),
+                              x=SLIDER_LEFT, len=1 - SLIDER_LEFT,
                               steps=[dict(label=str(s), method="animate", args=[[str(s)], still])
                                      for s in snapshot_steps])]
     layout["updatemenus"] = [dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
-                                  pad=dict(t=115), showactive=False,
-                                  buttons=[dict(label="▶ Play from the start", method="animate",
+                                  pad=dict(t=62), showactive=False,
+                                  buttons=[dict(label="▶ Play", method="animate",
                                                 args=[names, play]),
-                                           dict(label="⏸ Pause", method="animate", args=[[None], still])])]
+                                           dict(label="Pause", method="animate", args=[[None], still])])]
     return DictFigure(dict(data=data, layout=layout, frames=frames))
 
 

@@ -4,8 +4,9 @@ jax arrays are not hashable for ``st.cache_data``: arguments are numbers, tuples
 results are numpy arrays in named tuples. The cache is shared by every session on the server.
 """
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+import jax
 import numpy as np
 import streamlit as st
 
@@ -24,6 +25,7 @@ class Shown(NamedTuple):
     grads: np.ndarray
     loss: np.ndarray
     diverged_at: int | None  # the step where it diverged, if it did within the steps shown
+    states: Any = None  # the optimizer's state before each step (per-step arrays), where the run has one
 
     @property
     def last(self):
@@ -72,8 +74,10 @@ def shown(run, steps):
     """The run's first ``steps`` steps, ending at its last finite point if it diverged before."""
     diverged = int(run.diverged_at)
     last = steps if diverged < 0 or diverged > steps else diverged - 1
+    states = getattr(run, "states", None)
     return Shown(run.params[: last + 1], run.grads[: last + 1], run.loss[: last + 1],
-                 diverged if 0 <= diverged <= steps else None)
+                 diverged if 0 <= diverged <= steps else None,
+                 None if states is None else jax.tree.map(lambda s: s[: last + 1], states))
 
 
 def rate_stops(optimizer_key):

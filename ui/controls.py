@@ -167,3 +167,12 @@ def seed_input(label, key, default=0):
 def toggle(label, key, default=False, container=st, help=None):
     """A switch, bound."""
     return bool(container.toggle(label, key=state.bind(state.flag(key, default)), help=help))
+
+
+def preset_buttons(labels, key_prefix, on_click):
+    """One button per preset (``labels``: {name: label}) in a row that wraps, each as wide as its label,
+    so no label is cut; a click calls ``on_click(name)``. Returns the row, for more buttons."""
+    row = st.container(horizontal=True, wrap=True, gap="small")
+    for name, label in labels.items():
+        row.button(label, key=f"{key_prefix}.{name}", on_click=on_click, args=(name,))
+    return row

@@ -17,7 +17,7 @@ from typing import Any
 import streamlit as st
 
 PAGE, VISIT, RESETS = "_state.page", "_state.visit", "_state.resets"
-BOUND, FIELDS = "_state.bound", "_state.fields"
+BOUND, FIELDS, APP = "_state.bound", "_state.fields", "_state.app."
 MAX_URL_TEXT = 2000  # longer URL values are ignored, not parsed
 
 
@@ -116,6 +116,26 @@ def begin(page):
         state[PAGE] = page
         state[VISIT] = state.get(VISIT, 0) + 1
     state[FIELDS] = {}
+
+
+def bind_app(field):
+    """Bind a field of the whole app (drawn on every page): the URL's value on the session's first run
+    (a link), then the session's, whatever page comes next; it stays in the URL on each. Its widget
+    calls ``keep_app`` on change."""
+    state = st.session_state
+    saved = APP + field.key
+    if saved not in state:
+        value = from_url(field)
+        state[saved] = field.default if value is None else value
+    # Streamlit drops a widget's value when the page changes: the app's copy puts it back.
+    state[field.key] = state[saved]
+    state.setdefault(FIELDS, {})[field.key] = field
+    return field.key
+
+
+def keep_app(key):
+    """Callback of an app field's widget: keep its new value for the pages that come next."""
+    st.session_state[APP + key] = st.session_state[key]
 
 
 def bind(field):

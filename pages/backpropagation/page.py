@@ -8,15 +8,17 @@ from models.chain import BOUNDS
 from pages.backpropagation import lesson
 from plotting import player_figure
 from plotting.graph import graph_figure
-from ui import controls, state
+from ui import controls, projector, state
 from ui.errors import friendly_errors
+from ui.exports import export_buttons
 from ui.player import chart, player, step_fields
 
 RATE = HyperParam("learning_rate", "learning rate η", 0.5, 1e-3, 10.0, log=True)
 
 state.begin("backpropagation")
+projector.begin()
 st.title("Backpropagation")
-st.markdown("How does a small change in one weight affect the final loss J? The network "
+projector.intro("How does a small change in one weight affect the final loss J? The network "
             "x → (w₁) → z₁ → σ → (w₂) → ŷ → J(ŷ, y) answers with the **chain rule**: multiply the "
             "local derivatives along the path from J back to the weight, reusing the ones from later "
             "layers. Move the numbers and watch every factor change.")
@@ -61,8 +63,10 @@ with friendly_errors("drawing the loss surface"):
     inside = np.clip(after, low, high)  # a huge rate's step would leave the picture
     lesson.forget_trail_if_moved(w)
     run, taken = lesson.steps_run(w, inside, x, y)
-    player(player_figure(xs, ys, z, [run], log_color=True, minima=(), axis_titles=("w₁", "w₂"), height=480),
-           key="player", fields=step_fields(0))
+    figure = player_figure(xs, ys, z, [run], log_color=True, minima=(), axis_titles=("w₁", "w₂"), height=480)
+    player(figure, key="player", fields=step_fields(0))
+    export_buttons(figure, {"gradient descent": run}, title="Backpropagation, steps on (w1, w2)",
+                   names=("w1", "w2"))
     st.caption("The loss J over the two weights for this x and y; the arrow is −∇J. "
                + (f"The line is the {taken} step{'s' if taken > 1 else ''} taken with the button; "
                   if taken else "") + "▶ takes the next step.")

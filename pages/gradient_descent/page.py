@@ -7,14 +7,16 @@ import streamlit as st
 from optimizers import OPTIMIZERS
 from pages.gradient_descent import lesson
 from plotting import loss_curve, player_figure, surface_with_path
-from ui import compute, controls, panels, state, warm
+from ui import compute, controls, panels, projector, state, warm
 from ui.errors import friendly_errors
+from ui.exports import export_buttons
 from ui.player import chart, linked_chart, player, shown_step, step_fields
 from ui.start import start_controls, take_click
 
 state.begin("gradient_descent")
+projector.begin()
 st.title("Gradient descent")
-st.markdown(
+projector.intro(
     "We want the weights **W\\*** that give the lowest loss J(W). Gradient descent: "
     "**1.** start from random weights, **2.** compute the gradient ∂J/∂W, "
     "**3.** take a small step the other way, W ← W − η ∂J/∂W, **4.** repeat until convergence. "
@@ -34,13 +36,14 @@ warm.ahead(("stops", landscape_key, optimizer_key), compute.stops_sweep, landsca
            hyperparams, start)
 warning = st.container()  # always there, so the figures below keep their place when it fills
 xs, ys, z = compute.grid(landscape_key, theta)
-left, right = st.columns([3, 2])
+left, right = projector.columns([3, 2])
 step = 0
 with left, friendly_errors("drawing the contour plot"):
     figure = player_figure(xs, ys, z, [dict(name="path", colour=spec.colour, path=run.path, grads=run.grads,
                                             loss=run.loss)],
                            log_color=landscape.log_color, minima=landscape.minima, clickable=True)
     step, _ = player(figure, key="player", fields=step_fields(0), on_click=partial(take_click, landscape))
+    export_buttons(figure, {spec.name: run}, title=f"Gradient descent, {landscape.name}, {spec.name}")
 k = shown_step(step, run.last)
 with right:
     lesson.step_panel(k, run, hyperparams["learning_rate"], optimizer_key == "sgd")

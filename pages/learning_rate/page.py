@@ -7,19 +7,20 @@ from landscapes.typed import landscape_of
 from optimizers import OPTIMIZERS
 from pages.learning_rate import lesson
 from plotting import player_figure, schedule_figure, style, sweep_figure
-from ui import compute, controls, state
+from ui import compute, controls, projector, state
 from ui.errors import friendly_errors
+from ui.exports import export_buttons
 from ui.player import chart, player, step_fields
 from ui.start import typed_start
 
 state.begin("learning_rate")
+projector.begin()
 st.title("Setting the learning rate")
-st.markdown("How big a step should gradient descent take? Three runs from the same start, one "
+projector.intro("How big a step should gradient descent take? Three runs from the same start, one "
             "learning rate each, played together. Use a preset to see each sentence of the lecture.")
 
-for column, (name, preset) in zip(st.columns(3), lesson.PRESETS.items(), strict=True):
-    column.button(preset["button"], key=f"preset.{name}", on_click=lesson.apply_preset, args=(name,),
-                  width="stretch")
+controls.preset_buttons({name: preset["button"] for name, preset in lesson.PRESETS.items()}, "preset",
+                        lesson.apply_preset)
 
 with st.sidebar:
     landscape_key, landscape, theta = controls.landscape_select("trap")
@@ -45,10 +46,12 @@ def regimes_view(landscape_key, theta, optimizer_key, others, schedule_key, sche
         st.info(f"**The lecture:** {lesson.SENTENCES[preset]}")
 
     runs, verdicts = [], {}
+    exported = {}  # the runs as the CSV export writes them, named with their rates
     for panel, (regime, rate) in enumerate(rates.items()):
         run = compute.trajectory(landscape_key, theta, optimizer_key, dict(others, learning_rate=rate), start,
                                  schedule, steps)
         shown = compute.shown(run, steps)
+        exported[f"{regime} η = {rate:g}"] = shown
         verdicts[regime] = lesson.verdict(shown.loss, shown.diverged_at, landscape.min_value, 1e-3, run)
         # Names without the rate (the sliders above show it): the figure keeps its shape when a rate moves,
         # and the player redraws only the paths.
@@ -60,6 +63,8 @@ def regimes_view(landscape_key, theta, optimizer_key, others, schedule_key, sche
         figure = player_figure(xs, ys, z, runs, log_color=landscape.log_color, minima=landscape.minima,
                                panels=3, titles=[run["name"] for run in runs], height=440)
         player(figure, key="player", fields=step_fields(0))
+        export_buttons(figure, exported,
+                       title=f"Learning rate, {landscape.name}, {OPTIMIZERS[optimizer_key].name}")
     for column, (regime, text) in zip(st.columns(3), verdicts.items(), strict=True):
         column.markdown(f"**{regime.capitalize()}** η = {rates[regime]:.3g}: {text}.")
 
@@ -73,9 +78,9 @@ def regimes_view(landscape_key, theta, optimizer_key, others, schedule_key, sche
         figure = sweep_figure(sweep_rates, summary.final_loss, summary.diverged_at, summary.reached_at,
                               min_value=landscape.min_value, tolerance=1e-3, marks=marks, theory=theory)
         chart(figure, key="sweep")
-        st.caption(f"241 learning rates from {sweep_rates[0]:.0e} to {sweep_rates[-1]:.0f}, {steps} steps "
-                   "each, all in one vmapped call. Green: reaches J* + 0.001; orange: too slow or stuck; "
-                   "red: diverges.")
+        projector.note(f"241 learning rates from {sweep_rates[0]:.0e} to {sweep_rates[-1]:.0f}, {steps} "
+                       "steps each, all in one vmapped call. Green: reaches J* + 0.001; orange: too slow or "
+                       "stuck; red: diverges.")
         if theory:
             lesson.theory_note(theory, sweep_rates, summary.diverged_at)
 

@@ -12,13 +12,15 @@ from plotting.landscape import (
     slice_figure,
     slice_surface,
 )
-from ui import controls, state, warm
+from ui import controls, projector, state, warm
 from ui.errors import friendly_errors
+from ui.exports import export_buttons
 from ui.player import END, chart, player, step_fields
 
 state.begin("loss_landscape")
+projector.begin()
 st.title("The loss landscape of a neural network")
-st.markdown(
+projector.intro(
     "*Training neural networks is difficult! Loss functions can be difficult to optimize.* The lecture "
     "shows it with one picture, the loss of a real network on a plane through its weights (Li et al., "
     "2018, [Visualizing the Loss Landscape of Neural Nets](https://arxiv.org/abs/1712.09913)). Here it is "
@@ -66,17 +68,18 @@ def random_slice_panel(settings, log_color):
         else:
             chart(slice_figure(cut.xs, cut.ys, cut.z, log_color=log_color, title=title), key="slice")
         star = "" if three_d else "★, "
-        st.caption(f"θ = θ* + α·d₁ + β·d₂ around the trained weights θ* ({star}training loss "
-                   f"{cut.centre_loss:.4g}) at α = β = 0, d₁ and d₂ drawn N(0, 1) with seed {seed} and each "
-                   "neuron's incoming weights rescaled to the trained neuron's norm (filter normalization; "
-                   "biases not moved). Another seed draws another plane, so another picture: press **New "
-                   "directions**.")
+        projector.note(
+            f"θ = θ* + α·d₁ + β·d₂ around the trained weights θ* ({star}training loss "
+            f"{cut.centre_loss:.4g}) at α = β = 0, d₁ and d₂ drawn N(0, 1) with seed {seed} and each "
+            "neuron's incoming weights rescaled to the trained neuron's norm (filter normalization; "
+            "biases not moved). Another seed draws another plane, so another picture: press **New "
+            "directions**.")
     state.write_url()
 
 
 def slice_view():
     """The random filter-normalized slice beside the training path's PCA plane."""
-    left, right = st.columns(2)
+    left, right = projector.columns(2)
     with left:
         random_slice_panel(settings, log_color)
     with right:
@@ -89,8 +92,12 @@ def slice_view():
                 axis_titles=(f"1st PC: {plane.ratios[0]:.1%}", f"2nd PC: {plane.ratios[1]:.1%}"))
             figure.spec["layout"]["yaxis"].pop("scaleanchor", None)  # the 2nd PC is often far shorter
             player(figure, key="path", fields=step_fields(END))
+            export_buttons(figure, {"training path": dict(path=plane.path, loss=plane.path_loss,
+                                                          steps=plane.steps)},
+                           title=f"Loss landscape, training path, {lesson.NETWORKS[network][0]}", key="path",
+                           names=("pc1", "pc2"))
             off = plane.off_plane[:-1]
-            st.caption(
+            projector.note(
                 f"{len(plane.steps)} snapshots, every {int(plane.steps[1] - plane.steps[0]):,} steps, drawn "
                 f"at their projections; the final weights sit at (0, 0). The two components explain "
                 f"{plane.ratios.sum():.1%} of the path's variance, but the snapshots lie up to "
@@ -110,7 +117,7 @@ def line_view():
     """Goodfellow et al.'s straight lines: initial weights → solution, and solution A → solution B."""
     with friendly_errors("computing the straight lines"), st.spinner("Training a second network…"):
         lines = lesson.straight_lines(settings)
-        left, right = st.columns(2)
+        left, right = projector.columns(2)
         with left:
             chart(interpolation_figure(lesson.ALPHAS, lines.from_init, title="Initial weights → solution",
                                        ends=("initial", "solution")), key="from_init")
@@ -141,24 +148,21 @@ def edge_view():
         "Full-batch gradient descent, squared error on targets ±1, a tanh network 2 → 16 → 16 → 1 on 400 "
         "circle points, LeCun-normal initial weights; every 10 steps the **sharpness** λ_max (the Hessian's "
         "top eigenvalue, by 20 warm-started power iterations on Hessian-vector products).")
-    columns = st.columns(len(lesson.EDGE_PRESETS))
-    for column, (rate, label) in zip(columns, lesson.EDGE_PRESETS.items(), strict=True):
-        column.button(label, key=f"edge.{rate}", on_click=lesson.apply_edge_preset, args=(rate,),
-                      width="stretch")
+    controls.preset_buttons(lesson.EDGE_PRESETS, "edge", lesson.apply_edge_preset)
     rate = st.select_slider("Learning rate η", lesson.EDGE_RATES, format_func=lambda v: f"{v:g}",
                             key=state.bind(state.stop("eta", 0.3, lesson.EDGE_RATES)))
     rate = rate if rate in lesson.EDGE_RATES else 0.3
     with friendly_errors("training with sharpness"), st.spinner("Training 3,000 steps…"):
         history = lesson.edge_of_stability(rate)
         diverged = history.diverged_at if history.diverged_at >= 0 else None
-        left, right = st.columns(2)
+        left, right = projector.columns(2)
         with left:
             chart(sharpness_figure(history.eval_steps, history.sharpness, rate, diverged_at=diverged),
                   key="sharpness")
         with right:
             chart(loss_steps_figure(history.eval_steps, history.train_loss), key="edge_loss")
         st.markdown(lesson.edge_sentence(history, rate))
-    st.caption(
+    projector.note(
         "Why 2/η: on a quadratic J = ½λw², gradient descent multiplies w by (1 − ηλ) each step, so it "
         "converges iff λ < 2/η — the [Learning rate](/learning-rate) page's η < 2/λmax read the other way. "
         "A network's curvature is not fixed: it grows while the loss falls until it reaches 2/η, and "
@@ -198,7 +202,7 @@ def flat_view():
             "| run | batch | training loss | validation loss | validation accuracy | λ_max | trace of H |\n"
             "| --- | --- | --- | --- | --- | --- | --- |\n"
             f"{_solution_row(name, small)}\n{_solution_row('large batch', runs.large)}")
-        left, right = st.columns(2)
+        left, right = projector.columns(2)
         shown = ((name, small), ("large batch", runs.large))
         for column, (label, run) in zip((left, right), shown, strict=True):
             with column:

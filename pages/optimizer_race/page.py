@@ -7,14 +7,16 @@ import streamlit as st
 from optimizers import OPTIMIZERS
 from pages.optimizer_race import lesson
 from plotting import internals_figure, losses_figure, player_figure
-from ui import compute, controls, panels, state
+from ui import compute, controls, panels, projector, state
 from ui.errors import friendly_errors
+from ui.exports import export_buttons
 from ui.player import chart, linked_chart, player, shown_step, step_fields
 from ui.start import rerun_after_click, start_controls, take_click
 
 state.begin("optimizer_race")
+projector.begin()
 st.title("Optimizer race")
-st.markdown("Idea 2 of the lecture: *do something smarter*. Adaptive optimizers change their step "
+projector.intro("Idea 2 of the lecture: *do something smarter*. Adaptive optimizers change their step "
             "size as they go, per weight, from the gradients they have seen. Here they all start from "
             "the same point on the same surface; watch who turns the corners, who overshoots, who stalls.")
 
@@ -29,10 +31,9 @@ if not chosen:
     state.write_url()
     st.stop()
 
-for column, (name, preset) in zip(st.columns(3), lesson.PRESETS.items(), strict=True):
-    column.button(preset["button"], key=f"preset.{name}", on_click=lesson.apply_preset, args=(name,),
-                  width="stretch")
-st.button("Fair comparison: tune each learning rate", icon=":material/balance:", on_click=lesson.tune,
+presets = controls.preset_buttons({name: preset["button"] for name, preset in lesson.PRESETS.items()},
+                                  "preset", lesson.apply_preset)
+presets.button("Fair comparison: tune each learning rate", icon=":material/balance:", on_click=lesson.tune,
           args=(landscape_key, theta, tuple(start), chosen, settings))
 
 
@@ -59,6 +60,8 @@ def race_view(landscape_key, landscape, theta, start, chosen, settings):
         figure = player_figure(xs, ys, z, paths, log_color=landscape.log_color, minima=landscape.minima,
                                clickable=True, tail=40, height=600)
         step, _ = player(figure, key="player", fields=step_fields(0), on_click=partial(take_click, landscape))
+        export_buttons(figure, {OPTIMIZERS[key].name: run for key, run in runs.items()},
+                       title=f"Optimizer race, {landscape.name}")
     k = shown_step(step, last)
 
     with friendly_errors("drawing the loss curves"):
@@ -74,9 +77,9 @@ def race_view(landscape_key, landscape, theta, start, chosen, settings):
             st.info(f"**What this race shows.** {lesson.PRESETS[preset]['sentence']}")
 
     st.subheader(f"Inside the optimizers at step {k}")
-    st.caption("Left: the direction of −∇J (thin), of the velocity where there is one (dashed) and of the "
-               "step actually taken (thick). Right: the step size each optimizer gives each coordinate. "
-               "Pause the race, or step it with ◀ / ▶, to look inside at another step.")
+    projector.note("Left: the direction of −∇J (thin), of the velocity where there is one (dashed) and of "
+                   "the step actually taken (thick). Right: the step size each optimizer gives each "
+                   "coordinate. Pause the race, or step it with ◀ / ▶, to look inside at another step.")
     with friendly_errors("looking inside the optimizers"):
         entries = lesson.internals_entries(runs, trajectories, settings, k)
         chart(internals_figure(entries, step=k), key="internals")

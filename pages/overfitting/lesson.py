@@ -84,7 +84,7 @@ def controls_optimizer(n_train):
 
 def controls_regularization():
     """The regularizers, in a row above the pictures they change, and whether to compare; checked."""
-    dropout, l2, early, compare = st.columns([3, 3, 3, 2], vertical_alignment="bottom")
+    dropout, l2, early = st.columns(3, vertical_alignment="bottom")
     with dropout:
         s = dict(dropout=_slider("Dropout rate p", "dropout", 0.0, 0.0, 0.8, 0.05))
     with l2:
@@ -93,9 +93,8 @@ def controls_regularization():
         stop = controls.toggle("Early stopping", "early")
         patience = controls.integer_slider("Patience (evaluations of 20 steps)", "patience", 10, 1, 50)
     s["patience"] = patience if stop else NO_STOP
-    with compare:
-        side_by_side = controls.toggle("Side by side without them", "compare",
-                                       help="The same run with no dropout, no L2 and no early stopping.")
+    side_by_side = controls.toggle("Side by side: the same run without dropout, L2 or early stopping",
+                                   "compare")
     return s, side_by_side
 
 

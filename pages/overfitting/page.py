@@ -5,21 +5,23 @@ import streamlit as st
 from pages.overfitting import lesson
 from plotting import style
 from plotting.training import boundary_animation, training_curves
-from ui import controls, networks, state
+from ui import controls, networks, projector, state
 from ui.errors import friendly_errors
+from ui.exports import figure_buttons, history_table
 from ui.player import chart
 
 state.begin("overfitting")
+projector.begin()
 st.title("Overfitting & regularization")
-st.markdown(
+projector.intro(
     "A model without the **capacity** to learn the data underfits; one so complex that its extra "
     "parameters do not generalize **overfits**: the training loss keeps falling while the validation "
     "loss rises. Regularization constrains the optimization to discourage complex models: **dropout** "
     "(randomly set hidden activations to 0 while training), an **L2** penalty λ·ΣW², and **early "
     "stopping** (stop before the model starts to overfit, keep the best-validation weights).")
 
-for column, (name, (label, _)) in zip(st.columns(len(lesson.PRESETS)), lesson.PRESETS.items(), strict=True):
-    column.button(label, key=f"preset.{name}", on_click=lesson.apply_preset, args=(name,), width="stretch")
+controls.preset_buttons({name: label for name, (label, _) in lesson.PRESETS.items()}, "preset",
+                        lesson.apply_preset)
 
 with st.sidebar:
     settings = lesson.controls_model()
@@ -57,11 +59,15 @@ def show(results, compare, regularized_run):
         panels = [dict(probs=r.boundary.probabilities, train=r.train_set, val=r.val_set)
                   for r in results.values()]
         labels = [*map(str, first.history.snapshot_steps), "model kept"]
-        chart(boundary_animation(xs, ys, panels, labels, titles=list(results)), key="boundary")
-        st.caption("Background: the network's probability of the orange class (white where it is 50 %); "
-                   "the black line is the decision boundary. Filled dots train, open dots validate. "
-                   "It opens on the model kept (the best-validation one where early stopping stopped, "
-                   "else the last); Play shows the boundary as training goes on.")
+        boundary = boundary_animation(xs, ys, panels, labels, titles=list(results))
+        chart(boundary, key="boundary")
+        figure_buttons(boundary, {name: history_table(r.history) for name, r in results.items()},
+                       title=f"Overfitting, decision boundary, {', '.join(results)}", key="boundary",
+                       size=(620 * len(results), 520), csv_label="Losses (CSV)")
+        projector.note("Background: the network's probability of the orange class (white where it is 50 %); "
+                       "the black line is the decision boundary. Filled dots train, open dots validate. "
+                       "It opens on the model kept (the best-validation one where early stopping stopped, "
+                       "else the last); Play shows the boundary as training goes on.")
     plain = results["without regularization"].history if compare else None
     for name, result in results.items():
         reference = plain if name == "with regularization" else None

@@ -95,15 +95,47 @@ def test_app_declares_pages():
 URLS = [("", "root URL")] + [p for p in PAGES if p[0]]
 
 
+# Text cut by the page's own layout: an element of a button or a widget label whose text is wider than
+# the element, where the overflow is hidden (Streamlit ends such text with "…").
+CUT_TEXT = """() => [...document.querySelectorAll(
+        '[data-testid="stMain"] button, [data-testid="stMain"] [data-testid="stWidgetLabel"]')]
+    .flatMap(root => [root, ...root.querySelectorAll('*')])
+    .filter(e => { const s = getComputedStyle(e);
+                   return e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1
+                       && (s.overflowX === 'hidden' || s.textOverflow === 'ellipsis'); })
+    .map(e => e.textContent.trim()).filter(text => text)"""
+# The smallest font of the text a chart draws, in px, and the chart's width.
+CHART_TEXT = """() => { const texts = [...document.querySelectorAll('.main-svg text')]
+        .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0);
+    return [Math.min(...texts.map(t => parseFloat(getComputedStyle(t).fontSize))),
+            document.querySelector('.js-plotly-plot').getBoundingClientRect().width]; }"""
+MAIN_TEXT = """() => Math.min(...[...document.querySelectorAll(
+        '[data-testid="stMain"] [data-testid="stMarkdownContainer"] p')]
+    .filter(p => p.textContent.trim() && p.getBoundingClientRect().width > 0)
+    .map(p => parseFloat(getComputedStyle(p).fontSize)))"""
+MODES = {"": "usual", "?present=1": "projector"}
+
+
+@pytest.mark.parametrize("mode", list(MODES), ids=list(MODES.values()))
 @pytest.mark.parametrize(("url_path", "title"), URLS, ids=[path or "root" for path, _ in URLS])
-def test_page_draws_every_chart(server, page, url_path, title):
-    open_page(page, f"{server}/{url_path}")
+def test_page_draws_every_chart_and_cuts_no_label(server, page, url_path, title, mode):
+    open_page(page, f"{server}/{url_path}{mode}")
     assert charts_drawn(page) >= 1, f"{title}: no chart drawn"
     assert page.get_by_text("Page not found").count() == 0, f"/{url_path} is not a page"
     widths = page.evaluate("""() => [...document.querySelectorAll('iframe')]
         .map(f => f.getBoundingClientRect().width)""")
     assert min(widths) > 200, f"a chart is squeezed to {min(widths)} px at {VIEWPORT['width']} px"
-    save_screenshot(page, url_path or "root")
+    assert page.evaluate(CUT_TEXT) == [], f"{title}: text cut at {VIEWPORT['width']} px"
+    save_screenshot(page, (url_path or "root") + ("-projector" if mode else ""))
+    if mode:
+        # The first figure is the page's main one: the width of the screen, its text and the page's
+        # text at least 18 px, the sidebar folded away.
+        smallest, width = page.frame_locator("iframe").first.locator("body").evaluate(CHART_TEXT)
+        assert width >= 0.7 * VIEWPORT["width"], f"{title}: main figure {width:.0f} px wide"
+        assert smallest >= 18, f"{title}: chart text of {smallest} px in projector mode"
+        assert page.evaluate(MAIN_TEXT) >= 18, f"{title}: page text under 18 px in projector mode"
+        sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
+        assert sidebar is None or sidebar["width"] < 10 or sidebar["x"] + sidebar["width"] <= 0
 
 
 def test_learning_rate_slider_changes_path_and_url(server, page):
@@ -252,3 +284,37 @@ def test_a_chart_out_of_sight_is_redrawn_when_it_comes_into_view(server, page):
     wait_for(noise, "() => plot.data.some(t => t.name === 'your batch size B = 17')", None,
              "the chart did not catch up when it came into view")
     assert noise.evaluate("() => JSON.stringify(plot.data.map(t => t.name))") != before
+
+
+def test_projector_mode_stays_on_from_page_to_page_and_turns_off(server, page):
+    open_page(page, f"{server}/?present=1")
+    page.locator('[data-testid="stExpandSidebarButton"]').click()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Learning rate", exact=True).click()
+    wait_for(page, "() => location.pathname.endsWith('/learning-rate')", None, "the link did not lead on")
+    wait_until_idle(page)
+    frame_of(page, "player")
+    wait_for(page, "() => location.search.includes('present=1')", None, "the new page's URL lost present=1")
+    assert parse_qs(urlsplit(page.url).query).get("present") == ["1"], page.url
+    smallest, _ = page.frame_locator(".st-key-player iframe").locator("body").evaluate(CHART_TEXT)
+    assert smallest >= 18
+    if page.locator('[data-testid="stExpandSidebarButton"]').is_visible():  # it stays open once opened
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+    page.get_by_text("Projector mode", exact=True).click()
+    wait_for(page, "() => !location.search.includes('present')", None, "the URL kept present=1")
+    wait_until_idle(page)
+    smallest, _ = page.frame_locator(".st-key-player iframe").locator("body").evaluate(CHART_TEXT)
+    assert smallest < 18, "the usual fonts are back"
+
+
+def test_projector_mode_fills_a_1920_by_1080_screen(browser, warm_server):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        big = open_page(context.new_page(), f"{warm_server}/?present=1")
+        player = big.frame_locator(".st-key-player iframe")
+        smallest, width = player.locator("body").evaluate(CHART_TEXT)
+        height = player.locator(".js-plotly-plot").bounding_box()["height"]
+        assert width >= 0.7 * 1920 and smallest >= 18
+        assert height >= 0.75 * 1080, f"the plot is {height:.0f} px tall on a 1080 px screen"
+        save_screenshot(big, "root-projector-1920")
+    finally:
+        context.close()

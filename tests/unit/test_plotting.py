@@ -17,9 +17,9 @@ from models import chain
 from plotting import loss_curve, losses_figure, player_figure, surface_with_path
 from plotting.frames import compact
 from plotting.graph import graph_figure
-from plotting.player import ARROW_FRACTION, BACKGROUND, HOVER_GRID, arrow_tips, axes_of, encode
-from plotting.raster import background_png, colormap, png_bytes, shaded_levels
-from plotting.style import LECTURE_COLOURS, POINT_COLOUR, colour_values
+from plotting.player import ARROW_FRACTION, BACKGROUND, HOVER_GRID, PICTURE_SCALE, arrow_tips, axes_of, encode
+from plotting.raster import background_png, colormap, png_bytes, shaded_levels, upsample
+from plotting.style import LECTURE_COLOURS, POINT_COLOUR, colour_values, projector_fonts
 
 RUN_COLOURS = ("#e4572e", "#17becf", "#1f77b4")
 STILL = [dict(name="a", colour="#000000", path=np.zeros((2, 2)))]  # a run that does not move
@@ -274,14 +274,15 @@ def test_hover_grid_is_a_coarse_sample_of_the_surface():
 
 
 @pytest.mark.parametrize("log_color", [False, True])
-def test_background_is_a_png_of_the_grids_size_coloured_by_the_surface(log_color):
+def test_background_is_a_png_of_the_grids_points_scaled_coloured_by_the_surface(log_color):
     landscape = LANDSCAPES["rosenbrock"]
     xs, ys, z = surface_grid(landscape.fn_with, landscape.bounds, landscape.theta(), 64)
     xs, z = xs[:50], z[:, :50]  # a grid wider than tall shows which way round width and height are
     figure = player_figure(xs, ys, z, STILL,
                            log_color=log_color, minima=landscape.minima)
     width, height, rgb = decode_png(figure.background)
-    assert (width, height) == (len(xs), len(ys))
+    scale = PICTURE_SCALE
+    assert (width, height) == ((len(xs) - 1) * scale + 1, (len(ys) - 1) * scale + 1)
     colour, _ = colour_values(z, log_color)
     # Row 0 of the image is the top of the plot (largest y), row 0 of z the bottom. The pixels at the
     # grid's lowest and highest colour values carry the first and last colours of the scale (or their
@@ -289,7 +290,8 @@ def test_background_is_a_png_of_the_grids_size_coloured_by_the_surface(log_color
     lut = colormap()
     for flat_index, expected in ((np.argmin(colour), lut[0]), (np.argmax(colour), lut[255])):
         j, i = np.unravel_index(flat_index, z.shape)
-        assert scale_pixel(rgb[height - 1 - j, i], expected), (rgb[height - 1 - j, i], expected)
+        pixel = rgb[height - 1 - j * scale, i * scale]  # grid points fall on every scale-th pixel
+        assert scale_pixel(pixel, expected), (pixel, expected)
 
 
 # ---------------------------------------------------------------------------------------- the raster
@@ -312,13 +314,47 @@ def test_background_png_of_values_with_nan_is_still_a_valid_image():
     assert scale_pixel(rgb[height - 1 - 3, 4], colormap()[255]), "a NaN takes the top of the scale"
 
 
-def test_shaded_levels_draws_iso_lines_only_where_bands_change():
+def _line_runs(darkened):
+    """The runs of consecutive True values in a 1-D boolean array, as (start, stop) pairs."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], darkened.astype(int), [0]])))
+    return list(zip(edges[::2], edges[1::2], strict=True))
+
+
+def test_shaded_levels_draws_one_line_per_band_boundary_and_none_at_the_ends():
     ramp = np.tile(np.linspace(0, 1, 300), (5, 1))
     rgb = shaded_levels(ramp, 0.0, 1.0)
     lut = colormap()
-    darkened = np.any(rgb[0] != lut[(ramp[0] * 255).astype(int)], axis=1)
-    assert 25 <= darkened.sum() <= 31, "about one line per band boundary (30 bands)"
+    darkened = np.any(rgb[0].astype(int) < lut[(ramp[0] * 255).astype(int)].astype(int) - 1, axis=1)
+    assert len(_line_runs(darkened)) == 29, "one line between each two of the 30 bands"
+    assert not darkened[:3].any() and not darkened[-3:].any(), "no line at the ends of the scale"
     assert png_bytes(rgb)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_iso_lines_are_anti_aliased_not_stair_stepped():
+    # A plane tilted a little off vertical: its iso-lines move 0.1 px to the right per row. A line
+    # drawn by whole pixels would jump a pixel every 10 rows (stair steps); an anti-aliased one
+    # moves its darkness-weighted centre smoothly. Tolerance 0.15 px: the residual of a line fit,
+    # well under the 0.5 px error of the nearest-pixel drawing.
+    rows, cols = 60, 360
+    y, x = np.mgrid[0:rows, 0:cols].astype(np.float64)
+    values = (x - 0.1 * y) / cols  # 30 bands over 360 px: a line every 12 px, at x = 12k + 0.1·row
+    rgb = shaded_levels(values, 0.0, 1.0)
+    lut = colormap()
+    darkness = (lut[(np.clip(values, 0, 1) * 255).astype(int)].astype(float) - rgb).sum(axis=2).clip(0)
+    window = slice(32, 46)  # around the line x = 36 + 0.1·row, clear of those at 24 and 48
+    centres = (darkness[:, window] * x[:, window]).sum(1) / darkness[:, window].sum(1)
+    fit = np.polyval(np.polyfit(np.arange(rows), centres, 1), np.arange(rows))
+    assert np.abs(centres - fit).max() < 0.15
+    assert abs(np.polyfit(np.arange(rows), centres, 1)[0] - 0.1) < 0.01, "the line follows the level"
+
+
+def test_upsample_is_bilinear_and_keeps_the_grid_points():
+    values = np.arange(12.0).reshape(3, 4) ** 2
+    fine = upsample(values, 3)
+    assert fine.shape == (7, 10)
+    np.testing.assert_array_equal(fine[::3, ::3], values)
+    assert fine[1, 0] == pytest.approx(values[0, 0] + (values[1, 0] - values[0, 0]) / 3)
+    assert fine[0, 2] == pytest.approx(values[0, 0] + 2 * (values[0, 1] - values[0, 0]) / 3)
 
 
 # ------------------------------------------------------------------------- surface, curves and graph
@@ -417,3 +453,17 @@ def test_the_3d_camera_looks_at_the_start_from_the_other_side(start):
                             inspect_step=0).to_dict()["layout"]["scene"]["camera"]["eye"]
     assert eye["x"] * start[0] + eye["y"] * start[1] < 0, eye
     assert eye["z"] >= 1.2 and np.hypot(eye["x"], eye["y"]) > 1.0, eye
+
+
+def test_projector_fonts_raise_every_font_and_leave_the_figure_alone():
+    notes = [{"text": "a", "font": {"size": 10}}, {"text": "b", "font": {"size": 30}}]
+    figure = {"layout": {"font": {"size": 14}, "xaxis": {"title": {"text": "x"}, "tickfont": {"size": 12}},
+                         "annotations": notes},
+              "data": [{"x": [1, 2], "marker": {"colorbar": {"tickfont": {"size": 9}}}}]}
+    big = projector_fonts(figure, 18)
+    assert big["layout"]["font"]["size"] == 18 and big["layout"]["xaxis"]["tickfont"]["size"] == 18
+    assert [a["font"]["size"] for a in big["layout"]["annotations"]] == [18, 30], "larger fonts stay"
+    assert big["data"][0]["marker"]["colorbar"]["tickfont"]["size"] == 18
+    assert big["layout"]["xaxis"]["automargin"] is True and big["layout"]["xaxis"]["title"]["text"] == "x"
+    assert figure["layout"]["font"]["size"] == 14 and "automargin" not in figure["layout"]["xaxis"], "a copy"
+    assert projector_fonts({"data": []}, 18) == {"data": []}

@@ -19,7 +19,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from plotting.player import BACKGROUND
-from ui import state
+from ui import projector, state
 from ui.controls import MAX_STEPS
 
 FRONTEND = Path(__file__).parent / "frontend"
@@ -102,7 +102,7 @@ def step_fields(default=END):
     return state.number("step", default, END, MAX_STEPS, integer=True), state.flag("whole")
 
 
-def player(figure, *, key, fields, on_click=None, big=False):
+def player(figure, *, key, fields, on_click=None):
     """Draw the player; return the step it shows and whether the whole path is on.
 
     ``fields`` = (step field, whole-path field), from ``step_fields``. The player takes their values
@@ -115,9 +115,9 @@ def player(figure, *, key, fields, on_click=None, big=False):
     if opened is None or opened[0] != token:  # what the player opens on, fixed until the view changes
         opened = (token, int(st.session_state[step_key]), bool(st.session_state[whole_key]))
         st.session_state[f"_player.{key}"] = opened
-    spec = _with_picture(figure.spec, store_picture(figure.background))
+    spec = projector.figure_for_screen(_with_picture(figure.spec, store_picture(figure.background)))
     _component(mode="player", figure=spec, group=key, step=opened[1], whole=opened[2], reset=token,
-               big=bool(big), key=key, default=None,
+               big=projector.is_on(), key=key, default=None,
                on_change=partial(_reported, key, step_key, whole_key, on_click))
     return int(st.session_state[step_key]), bool(st.session_state[whole_key])
 
@@ -131,13 +131,18 @@ def chart(figure, *, key, three_d=False):
     """A Plotly figure drawn by plotly.js in the player's frame: updates cost the browser far less than
     ``st.plotly_chart``, which re-renders the page's React tree around it. ``three_d`` loads the full
     plotly.js (3D traces); every other chart gets the cartesian build, three times quicker to start."""
-    _component(mode="chart", figure=figure.to_dict() if hasattr(figure, "to_dict") else figure, group=None,
-               step=0, axes=[], bundle="full" if three_d else "cartesian", key=key, default=None)
+    _component(mode="chart", figure=_for_screen(figure), group=None, step=0, axes=[],
+               bundle="full" if three_d else "cartesian", big=projector.is_on(), key=key, default=None)
 
 
 def linked_chart(figure, *, key, player_key, last, axes=("x",)):
     """A Plotly figure whose step axes (``axes``) carry a dashed line at the player's step: it follows
     Play, ◀ / ▶ and the scrubber as they move, in the browser (``last``: the run's last step)."""
     opened = st.session_state.get(f"_player.{player_key}", (None, 0, False))[1]
-    _component(mode="chart", figure=figure.to_dict() if hasattr(figure, "to_dict") else figure,
-               group=player_key, step=shown_step(opened, last), axes=list(axes), key=key, default=None)
+    _component(mode="chart", figure=_for_screen(figure), group=player_key, step=shown_step(opened, last),
+               axes=list(axes), big=projector.is_on(), key=key, default=None)
+
+
+def _for_screen(figure):
+    """A Plotly figure (or its dict) as the component takes it, with the projector's fonts in the mode."""
+    return projector.figure_for_screen(figure.to_dict() if hasattr(figure, "to_dict") else figure)

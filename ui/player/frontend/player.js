@@ -35,6 +35,7 @@ const CONFIG = {displayModeBar: false, responsive: true, doubleClick: false, scr
 const FAST = {transition: {duration: 0}, frame: {duration: 0, redraw: false}, mode: "immediate"};
 const FRAME_MS = 70;
 const PLAY_FRAMES = 120;  // a run of any length plays in about PLAY_FRAMES frames (8 s)
+const BAR_AND_READOUT_PX = 150;  // projector mode: the window height the player leaves for its bar
 
 const state = {
   figure: null, runs: [], last: 0, step: 0, playing: false, timer: null, reset: null, group: null,
@@ -222,8 +223,17 @@ function shape(figure) {
                          figure.runs.map(run => [run.styles, run.panel, !!run.tips])]);
 }
 
+function screenHeight() {
+  // The browser window's height (the page around this frame), or the screen's where it cannot be read.
+  try { return window.parent.innerHeight || screen.height; } catch (e) { return screen.height; }
+}
+
 function renderPlayer(args) {
   const figure = args.figure;
+  if (args.big) {
+    // Projector mode: as tall as the window allows, less the step bar and the read-out under it.
+    figure.layout.height = Math.max(figure.layout.height || 0, screenHeight() - BAR_AND_READOUT_PX);
+  }
   const atEnd = state.figure !== null && state.step >= state.last;
   const sameShape = state.figure !== null && shape(figure) === state.shape;
   state.shape = shape(figure);
@@ -248,7 +258,7 @@ function renderPlayer(args) {
 }
 
 // A chart: a figure from Python; linked to a player, a dashed line at the player's step.
-const chart = {figure: null, group: null, axes: [], shown: null};
+const chart = {figure: null, group: null, axes: [], shown: null, big: false};
 
 function markerShapes(step) {
   return chart.axes.map(axis => ({type: "line", xref: axis, yref: `${axis.replace("x", "y")} domain`, x0: step,
@@ -258,7 +268,7 @@ function markerShapes(step) {
 function markerLabels(step) {
   return chart.axes.map(axis => ({xref: axis, yref: `${axis.replace("x", "y")} domain`, x: step, y: 1,
                                   yanchor: "top", xanchor: "left", xshift: 4, showarrow: false,
-                                  text: `step ${step}`, font: {color: "#4b5563", size: 12}}));
+                                  text: `step ${step}`, font: {color: "#4b5563", size: chart.big ? 18 : 12}}));
 }
 
 function drawChart(step) {
@@ -290,6 +300,8 @@ function moveMarker(step) {
 
 function renderChart(args) {
   document.body.classList.add("chart");
+  document.body.classList.toggle("big", !!args.big);
+  chart.big = !!args.big;
   chart.figure = args.figure;
   chart.group = args.group;
   chart.axes = args.axes || [];

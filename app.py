@@ -14,6 +14,7 @@ for thread in threading.enumerate():
 st.set_page_config(page_title="Loss Landscape Lab", page_icon=":material/landscape:", layout="wide")
 
 PAGES = [
+    st.Page("pages/lecture/page.py", title="Lecture", icon=":material/school:", url_path="lecture"),
     # The default page lives at "/" only; Streamlit gives it no path of its own.
     st.Page("pages/gradient_descent/page.py", title="Gradient descent", icon=":material/trending_down:",
             default=True),

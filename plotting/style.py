@@ -51,11 +51,12 @@ def projector_fonts(figure, size):
         font = layout.get("font") or {}
         layout["font"] = dict(font, size=max(font.get("size") or 0, size))
         for key, axis in layout.items():
-            # Without automatic margins plotly.js sets an axis title where 14 px tick labels would end,
-            # over larger ones (measured: 15 px of overlap at 18 px). Here only, so the usual view keeps
-            # its fixed margins (one layout pass per update).
+            # Without automatic margins plotly.js sets an x-axis title where 14 px tick labels would
+            # end, over larger ones (measured: 15 px of overlap at 18 px). Here only, so the usual view
+            # keeps its fixed margins (one layout pass per update); not on y, where with equal scales
+            # it parts the tick labels from a plot narrowed to keep them.
             titled = isinstance(axis, dict) and isinstance(axis.get("title"), dict)
-            if key.startswith(("xaxis", "yaxis")) and titled:
+            if key.startswith("xaxis") and titled:
                 axis["title"] = dict(axis["title"], standoff=size // 2)
                 axis["automargin"] = True
     return figure

@@ -13,10 +13,10 @@ from ui import state
 FIELD = state.flag("present")
 MIN_TEXT_PX = 18
 # 1rem = 21 px: body text 21 px, captions (0.875 rem) 18.4 px. The title shrinks (it would take a
-# fifth of a 720 px screen) and the page starts just below the header bar (60 px).
+# fifth of a 720 px screen) and the page starts just below the header bar (3.75 rem).
 STYLE = """<style>
 html { font-size: 21px; }
-[data-testid="stMainBlockContainer"] { padding-top: 3.25rem; padding-bottom: 2rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 4rem; padding-bottom: 2rem; }
 [data-testid="stMain"] h1 { font-size: 2rem; padding-top: 0; }
 </style>"""
 

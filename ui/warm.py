@@ -45,7 +45,7 @@ def _finish():
 
 
 LESSONS = ("gradient_descent", "backpropagation", "learning_rate", "optimizer_race", "mini_batches",
-           "overfitting", "loss_landscape")
+           "overfitting", "loss_landscape", "lecture")
 
 
 def import_lessons():

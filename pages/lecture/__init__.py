@@ -1,0 +1,1 @@
+"""Lesson: a guided walk through the lecture, one claim at a time."""

@@ -13,21 +13,28 @@ It also starts the server twice, with an empty and with a warm JAX compilation c
 the first chart. Prints the table with the targets and PASS / MISS.
 """
 
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.harness import CHROMIUM, CHROMIUM_ARGS, ROOT, arg_parser, free_port, median_max, report, verdict
+from bench.harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    arg_parser,
+    free_port,
+    healthy,
+    median_max,
+    report,
+    start_server,
+    stop_server,
+    verdict,
+)
 
 VIEWPORT = {"width": 1280, "height": 720}
 FIRST_CHART_STARTS = 3  # server starts with a warm cache: a start's time varies by a second here
@@ -129,33 +136,6 @@ class Socket:
         return merged(store["received"], self.received), merged(store["sent"], self.sent)
 
 
-def start_server(port, cache_dir):
-    """``streamlit run serve.py`` on ``port`` with its JAX cache in ``cache_dir``; (process, epoch ms)."""
-    env = {**os.environ, "LLL_CACHE_DIR": str(cache_dir), "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-               "--server.headless", "true"]
-    started = time.time() * 1e3
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    return process, started
-
-
-def stop_server(process):
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-def healthy(url):
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-            return response.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
 def first_chart_seconds(browser, url, started):
     """Seconds from the server's launch until the default page has drawn its first chart."""
     while not healthy(url):
@@ -247,7 +227,8 @@ def measure(wanted, presses):
         for run in ("empty cache", *["warm cache"] * FIRST_CHART_STARTS):
             port = free_port()
             url = f"http://127.0.0.1:{port}"
-            process, started = start_server(port, cache)
+            started = time.time() * 1e3
+            process = start_server(port, env={"LLL_CACHE_DIR": str(cache)})
             try:
                 results["first_chart_s"][run].append(first_chart_seconds(browser, url, started))
                 if run == "warm cache" and len(results["first_chart_s"][run]) == FIRST_CHART_STARTS:

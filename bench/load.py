@@ -30,17 +30,25 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from importlib.metadata import version
 from pathlib import Path
 
 import gevent
 import psutil
-import streamlit
 from locust.env import Environment
 from locust.log import setup_logging
 
-from bench.harness import APP, cpu_model, free_port, markdown_table
+from bench.harness import (
+    APP,
+    cpu_model,
+    free_port,
+    markdown_table,
+    start_server,
+    stop_server,
+    tracebacks,
+    wait_healthy,
+)
 from bench.load_client import ProtocolError, Session, app_pages
-from bench.load_server import start_server, stop, tracebacks, wait_healthy
 
 TARGET_P95_MS = 1000.0  # a move still feels like a response, not a wait
 SOAK_GROWTH_PCT = 10.0  # RSS may grow this much after warm-up over a soak
@@ -406,7 +414,7 @@ def machine_line():
     """CPU, cores, Python, Streamlit and the load average (JAX is not imported in the load generator)."""
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"Machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"streamlit {streamlit.__version__}, load average {load} (1/5/15 min) at the end.")
+            f"streamlit {version('streamlit')}, load average {load} (1/5/15 min) at the end.")
 
 
 # --- running it -----------------------------------------------------------------------------------------
@@ -571,7 +579,7 @@ def main(argv=None):
         results = results_of(args, steps, step_s, RECORDER.samples, rows, primed, server_logs)
         report(args, results)
     finally:
-        stop(server)
+        stop_server(server)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))
     return results

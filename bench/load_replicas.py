@@ -26,8 +26,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.harness import ROOT, free_port, markdown_table
-from bench.load_server import start_server, stop, wait_healthy
+from bench.harness import ROOT, free_port, markdown_table, start_server, stop_server, wait_healthy
 
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -183,9 +182,9 @@ def main(argv=None):
             args.json.write_text(json.dumps({"single": single, "replicas": replicated,
                                              "sessions_per_replica": sessions}, indent=1, default=str))
     finally:
-        stop(nginx)
+        stop_server(nginx)
         for process, _, _ in servers:
-            stop(process)
+            stop_server(process)
         if not args.keep:
             shutil.rmtree(prefix, ignore_errors=True)
         else:

@@ -5,15 +5,13 @@ Never downloads a browser: Playwright launches the Chromium at ``CHROMIUM_PATH``
 """
 
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from bench.harness import free_port, healthy, start_server, stop_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -42,48 +40,17 @@ def server_log_tail(lines=40):
     return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
 
 
-def _free_port():
-    """A TCP port nobody listens on right now (bind to port 0 and let the OS choose)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(base_url):
-    """True when the server's health endpoint answers "ok"."""
-    try:
-        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-            return response.read().decode().strip() == "ok"
-    except OSError:
-        return False
-
-
-def _stop(process):
-    """Terminate the server, killing it if it does not stop in time."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=15)
-
-
 @pytest.fixture(scope="session")
 def server():
     """Start ``streamlit run serve.py`` (the README's command) on a free port; yield its base URL; stop it."""
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = tempfile.NamedTemporaryFile(prefix="streamlit-stderr-", suffix=".log", delete=False)
     _SERVER_LOG["path"] = log.name
-    command = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-               "--server.headless", "true"]
-    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=log,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = start_server(port, log.name)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not _healthy(base_url):
+        while not healthy(base_url):
             if process.poll() is not None:
                 pytest.fail(f"streamlit exited with code {process.returncode} before answering "
                             f"/_stcore/health.\n--- server stderr ---\n{server_log_tail()}")
@@ -93,7 +60,7 @@ def server():
             time.sleep(0.25)
         yield base_url
     finally:
-        _stop(process)
+        stop_server(process)
         log.close()
 
 

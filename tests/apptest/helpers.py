@@ -120,3 +120,33 @@ def app_pages():
             url = keywords["url_path"].value if "url_path" in keywords else ""
             pages.append((node.args[0].value, url))
     return pages
+
+
+def forge(widget, fields):
+    """Make ``widget`` send a hand-made message on the next run, as a forged websocket message would:
+    ``fields`` are the WidgetState's value fields, e.g. {"string_value": "no option"} or
+    {"double_array_value": [nan, 5.0]}. AppTest's own ``set_value`` refuses such values."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    state = WidgetState()
+    state.id = widget.id
+    for name, value in fields.items():
+        if isinstance(value, list):
+            getattr(state, name).data.extend(value)
+        else:
+            setattr(state, name, value)
+    widget.__class__ = type(f"Forged{type(widget).__name__}", (type(widget),),
+                            {"_widget_state": property(lambda self: state)})
+    return widget
+
+
+def send_component(at, key, json_text):
+    """The WidgetState a component drawn with ``key`` sends with ``json_text`` as its value (the path
+    player's report of a step or a click); run it with ``at._run`` beside the widgets' states."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    element = next(e for e in at.get("component_instance") if json.loads(e.proto.json_args).get("key") == key)
+    state = WidgetState()
+    state.id = element.proto.id
+    state.json_value = json_text
+    return state

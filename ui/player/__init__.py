@@ -91,10 +91,11 @@ def _reported(key, step_key, whole_key, on_click):
 
 
 def _is_point(click):
-    """True for a list of two finite numbers."""
+    """True for a list of two finite numbers that are floats (a forged 400-digit integer is not one)."""
     if not isinstance(click, list) or len(click) != 2:
         return False
-    return all(isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c) for c in click)
+    return all(isinstance(c, int | float) and not isinstance(c, bool) and abs(c) < 1e300 and math.isfinite(c)
+               for c in click)
 
 
 def step_fields(default=END):

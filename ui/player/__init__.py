@@ -11,6 +11,7 @@ import hashlib
 import math
 import os
 import shutil
+import threading
 from functools import partial
 from pathlib import Path
 
@@ -46,18 +47,28 @@ def store_picture(png):
     """Keep a PNG under the player's folder, named by its content; its URL relative to the player."""
     name = hashlib.sha256(png).hexdigest()[:24] + ".png"
     path = CACHE / name
-    if not path.exists():
+    try:
+        os.utime(path)  # in use again: the newest, the last to be pruned
+    except FileNotFoundError:
         CACHE.mkdir(exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         partial.write_bytes(png)
         partial.replace(path)
         _prune()
     return f"cache/{name}"
 
 
+def _age(path):
+    """A picture's last use (modification time); -inf where another session's prune just deleted it."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return -math.inf
+
+
 def _prune():
-    """Delete the oldest pictures beyond MAX_PICTURES."""
-    pictures = sorted(CACHE.glob("*.png"), key=lambda p: p.stat().st_mtime)
+    """Delete the oldest pictures beyond MAX_PICTURES. Sessions prune at once: a file may vanish meanwhile."""
+    pictures = sorted(CACHE.glob("*.png"), key=_age)
     for old in pictures[: max(0, len(pictures) - MAX_PICTURES)]:
         old.unlink(missing_ok=True)
 

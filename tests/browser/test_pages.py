@@ -318,3 +318,11 @@ def test_projector_mode_fills_a_1920_by_1080_screen(browser, warm_server):
         save_screenshot(big, "root-projector-1920")
     finally:
         context.close()
+
+
+def test_the_overfitting_plot_spans_its_data_not_more(server, page):
+    # Equal scales kept by narrowing the plot, not by widening the x-axis to −4…4 around data in ±1.6.
+    open_page(page, f"{server}/overfitting")
+    ranges = frame_of(page, "boundary").evaluate(AXES)
+    for axis in ranges:
+        assert axis == pytest.approx([-1.6, 1.6], abs=1e-6), ranges

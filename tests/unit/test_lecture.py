@@ -12,7 +12,6 @@ from pages.lecture import claims, lesson, runs
 from pages.lecture.stops import LECTURE, STOPS, page_file
 
 ROOT = Path(__file__).resolve().parents[2]
-ORIGINAL = ROOT.parent / "shared" / "lecture" / "training-neural-networks.txt"  # beside the repository
 
 
 def words(text):
@@ -45,12 +44,6 @@ def test_every_sentence_is_the_lectures_own_and_the_stops_follow_its_order():
     assert not missing, f"not in the lecture: {missing}"
     assert positions == sorted(positions) and len(set(positions)) == len(positions), \
         [stop.title for _, stop in sorted(zip(positions, STOPS, strict=True), key=lambda pair: pair[0])]
-
-
-def test_the_lectures_text_is_the_one_the_course_gives():
-    if not ORIGINAL.exists():
-        pytest.skip(f"the course's copy is not beside this clone ({ORIGINAL})")
-    assert LECTURE.read_text(encoding="utf-8") == ORIGINAL.read_text(encoding="utf-8")
 
 
 def test_about_a_dozen_stops_visit_every_lesson_of_the_lecture():

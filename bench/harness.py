@@ -1,6 +1,7 @@
 """What every benchmark shares: timing, JAX compile and trace counts, AppTest pages and the report."""
 
 import argparse
+import ast
 import json
 import os
 import platform
@@ -13,6 +14,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"  # AppTest resolves relative paths against the caller's file: pass an absolute one
@@ -22,6 +24,29 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"  # an XLA compilation (jax/_src/dispatch.py)
 TRACE_EVENT = "/jax/core/compile/jaxpr_trace_duration"  # a trace: may be served from the persistent cache
 WIDGET_KINDS = ("slider", "select_slider", "number_input", "selectbox", "toggle")
+
+
+class AppPage(NamedTuple):
+    """A page of the router: its script, its URL path ("" for the default page) and its title."""
+
+    file: str
+    path: str
+    title: str
+
+
+def app_pages(app_py=APP):
+    """Every st.Page in app.py, read from its source (nothing is imported): a new lesson is tested and
+    benchmarked as soon as the router lists it."""
+    pages = []
+    for node in ast.walk(ast.parse(Path(app_py).read_text())):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page"):
+            continue
+        keywords = {k.arg: k.value for k in node.keywords}
+        default = isinstance(keywords.get("default"), ast.Constant) and keywords["default"].value is True
+        file = node.args[0].value
+        path = keywords["url_path"].value.strip("/") if "url_path" in keywords else Path(file).parent.name
+        pages.append(AppPage(file, "" if default else path, keywords["title"].value))
+    return pages
 
 
 def free_port():

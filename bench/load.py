@@ -39,7 +39,7 @@ from locust.env import Environment
 from locust.log import setup_logging
 
 from bench.harness import (
-    APP,
+    app_pages,
     cpu_model,
     free_port,
     markdown_table,
@@ -48,11 +48,11 @@ from bench.harness import (
     tracebacks,
     wait_healthy,
 )
-from bench.load_client import ProtocolError, Session, app_pages
+from bench.load_client import ProtocolError, Session
 
 TARGET_P95_MS = 1000.0  # a move still feels like a response, not a wait
 SOAK_GROWTH_PCT = 10.0  # RSS may grow this much after warm-up over a soak
-PAGES = app_pages(APP)
+PAGES = [(page.path, page.title) for page in app_pages()]  # (URL path, title)
 TITLES = dict(PAGES)
 
 

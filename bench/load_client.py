@@ -9,11 +9,9 @@ until ``script_finished``. Widgets are read from each run's ``delta.new_element`
 client already holds come back as ``ref_hash`` references, as in the browser.
 """
 
-import ast
 import random
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -34,20 +32,6 @@ DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCE
 MOVABLE = {"slider", "selectbox", "radio", "button_group", "multiselect", "checkbox", "number_input",
            "button"}
 STATEFUL = MOVABLE - {"button"} | {"text_input"}
-
-
-def app_pages(app_py):
-    """(url path, title) of every st.Page in app.py, read from its source; the default page's path is ""."""
-    pages = []
-    for node in ast.walk(ast.parse(Path(app_py).read_text())):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page"):
-            continue
-        keywords = {k.arg: k.value for k in node.keywords}
-        default = isinstance(keywords.get("default"), ast.Constant) and keywords["default"].value is True
-        path = keywords["url_path"].value.strip("/") if "url_path" in keywords else Path(
-            node.args[0].value).parent.name
-        pages.append(("" if default else path, keywords["title"].value))
-    return pages
 
 
 class ProtocolError(Exception):

@@ -108,20 +108,6 @@ def texts(at):
     return "\n".join(str(p) for p in parts)
 
 
-def app_pages():
-    """(page file, URL path) of every st.Page in app.py, read from its source: a new lesson is tested
-    as soon as the router lists it."""
-    import ast
-
-    pages = []
-    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page":
-            keywords = {k.arg: k.value for k in node.keywords}
-            url = keywords["url_path"].value if "url_path" in keywords else ""
-            pages.append((node.args[0].value, url))
-    return pages
-
-
 def forge(widget, fields):
     """Make ``widget`` send a hand-made message on the next run, as a forged websocket message would:
     ``fields`` are the WidgetState's value fields, e.g. {"string_value": "no option"} or

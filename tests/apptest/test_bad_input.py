@@ -59,10 +59,11 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 from streamlit.testing.v1.util import patch_config_options
 
+from bench.harness import app_pages
 from landscapes import LANDSCAPES
 from landscapes.expression import compile_expression
 from landscapes.typed import typed_key, typed_landscape
-from tests.apptest.helpers import ROOT, app_pages, component_args, forge, send_component
+from tests.apptest.helpers import ROOT, component_args, forge, send_component
 from ui.controls import TYPED, TYPED_EXAMPLE
 from ui.state import MAX_URL_TEXT
 
@@ -756,7 +757,7 @@ def quiet_and_detailed():
         yield
 
 
-@pytest.mark.parametrize("page_file", [path for path, _ in app_pages()], ids=lambda p: p.split("/")[1])
+@pytest.mark.parametrize("page_file", [page.file for page in app_pages()], ids=lambda p: p.split("/")[1])
 def test_hostile_input_leaves_the_page_healthy(page_file):
     lesson = page_file.split("/")[1]
     driver = Driver(lesson, page_file, SEED)

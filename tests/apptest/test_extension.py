@@ -10,7 +10,8 @@ import textwrap
 
 import pytest
 
-from tests.apptest.helpers import ROOT, app_pages
+from bench.harness import app_pages
+from tests.apptest.helpers import ROOT
 
 SIGN_SGD = '''"""Sign-SGD (Bernstein et al., 2018): only the sign of the gradient.
 
@@ -94,7 +95,7 @@ def extended_app(tmp_path_factory):
 
 
 def test_every_page_runs_with_a_new_optimizer_and_a_new_surface(extended_app):
-    pages = [path for path, _ in app_pages()]
+    pages = [page.file for page in app_pages()]
     env = {"PYTHONPATH": str(extended_app), "PATH": "/usr/bin:/bin",
            "LLL_CACHE_DIR": str(ROOT / ".cache" / "jax")}
     done = subprocess.run([sys.executable, "-c", DRIVER, json.dumps(pages)], cwd=extended_app,

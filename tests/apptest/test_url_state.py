@@ -8,11 +8,12 @@ import random
 import numpy as np
 import pytest
 
+from bench.harness import app_pages
 from optimizers import OPTIMIZERS
-from tests.apptest.helpers import WIDGET_KINDS, app_pages, assert_healthy, component_args, fresh, player_runs
+from tests.apptest.helpers import WIDGET_KINDS, assert_healthy, component_args, fresh, player_runs
 from ui.start import MODES
 
-PAGES = [path for path, _ in app_pages()]
+PAGES = [page.file for page in app_pages()]
 ROUNDS = 3  # a new surface or optimizer brings new widgets: give those random values too
 # A short training of the default network on 100 points keeps the test quick: every other network
 # or data-set size is a new compiled shape (the overfitting AppTests walk those).

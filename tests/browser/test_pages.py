@@ -2,15 +2,14 @@
 scrubs in the browser, keeps its surface picture, and the rest of the page follows the step it settles
 on; a slider redraws the path and the URL reproduces the view; a click on the plot sets the start."""
 
-import ast
 import math
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from bench.harness import app_pages
 from tests.browser.conftest import (
     FIRST_VISIT,
     REPO_ROOT,
@@ -34,21 +33,7 @@ PANEL_AT = """k => (document.querySelector('[data-testid="stMain"]').innerText
     .match(/Step (\\d+) of/) || [])[1] === String(k)"""
 
 
-def app_pages():
-    """(url path, title) of every st.Page in app.py, read from its source (nothing is imported)."""
-    pages = []
-    for node in ast.walk(ast.parse((REPO_ROOT / "app.py").read_text())):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page"):
-            continue
-        keywords = {k.arg: k.value for k in node.keywords}
-        default = isinstance(keywords.get("default"), ast.Constant) and keywords["default"].value is True
-        url_path = keywords["url_path"].value.strip("/") if "url_path" in keywords else Path(
-            node.args[0].value).parent.name
-        pages.append(("" if default else url_path, keywords["title"].value))
-    return pages
-
-
-PAGES = app_pages()
+PAGES = [(page.path, page.title) for page in app_pages()]  # (URL path, title)
 
 
 def wait_for(page_or_frame, script, arg, failure):

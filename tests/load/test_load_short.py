@@ -10,8 +10,7 @@ import sys
 
 import pytest
 
-from bench.harness import APP, ROOT
-from bench.load_client import app_pages
+from bench.harness import ROOT, app_pages
 
 pytestmark = pytest.mark.load
 SESSIONS = 5
@@ -39,7 +38,7 @@ def test_no_errors(results):
 def test_every_page_visited(results):
     """Each page of app.py was opened by a student and moved on at least once by someone."""
     pages = results["pages"]
-    assert set(pages) == {path for path, _ in app_pages(APP)}
+    assert set(pages) == {page.path for page in app_pages()}
     assert [p["title"] for p in pages.values() if p["visits"] == 0] == []
     assert sum(1 for p in pages.values() if p["moves"]["reruns"] > 0) >= len(pages) - 1
 

@@ -50,20 +50,21 @@ def columns(spec, **kwargs):
 
 def intro(text):
     """A page's opening explanation: shown, or folded away in the mode."""
-    if is_on():
-        with st.expander("About this lesson"):
-            st.markdown(text)
-    else:
-        st.markdown(text)
+    _shown_or_folded("About this lesson", st.markdown, text)
 
 
 def note(text):
     """A long caption under a figure: shown, or folded away in the mode."""
+    _shown_or_folded("How to read this figure", st.caption, text)
+
+
+def _shown_or_folded(label, write, text):
+    """``write(text)`` on the page, or in the mode inside a closed expander named ``label``."""
     if is_on():
-        with st.expander("How to read this figure"):
-            st.caption(text)
+        with st.expander(label):
+            write(text)
     else:
-        st.caption(text)
+        write(text)
 
 
 def figure_for_screen(figure):

@@ -29,8 +29,8 @@ of points, a network's layers, a typed formula with its domain, ...). Each page 
 decide what gets compiled (``Page.shape``). Its widgets for them take values from a small seeded set
 (default, ends, one more: ``Page.choices``), and a page runs at most ``Page.budget`` different shapes: a
 case that would run one more is drawn again (presets may add theirs). Every other widget gets fully
-random values. Background warm-ups (``ui.warm``) are off in this module: they would compile ahead for
-every random setting. Single process, warm compilation cache: about 90 s for the 8 pages.
+random values. Background warm-ups (``ui.warm``) are off in every AppTest (conftest.py): they would
+compile ahead for every random setting. Single process, warm compilation cache: about 90 s for the 8 pages.
 
 **Reproduce.** Cases are seeded: ``BAD_INPUT_SEED`` (default 0) and ``BAD_INPUT_CASES`` cases per page
 (default 200; more to search harder, e.g. ``BAD_INPUT_CASES=2000 BAD_INPUT_SEED=7``). A failure prints the
@@ -749,11 +749,10 @@ class Driver:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def quiet_and_detailed():
-    """No background compilations ahead of the user (they would start for every random setting), and an
-    uncaught exception keeps its message and traceback (the app's config hides them from visitors)."""
-    with pytest.MonkeyPatch.context() as patch, patch_config_options({"client.showErrorDetails": "full"}):
-        patch.setenv("LLL_WARM", "0")
+def detailed_errors():
+    """An uncaught exception keeps its message and traceback (the app's config hides them from
+    visitors). Background warm-ups are off in every AppTest (conftest.py)."""
+    with patch_config_options({"client.showErrorDetails": "full"}):
         yield
 
 

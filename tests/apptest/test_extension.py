@@ -97,7 +97,7 @@ def extended_app(tmp_path_factory):
 def test_every_page_runs_with_a_new_optimizer_and_a_new_surface(extended_app):
     pages = [page.file for page in app_pages()]
     env = {"PYTHONPATH": str(extended_app), "PATH": "/usr/bin:/bin",
-           "LLL_CACHE_DIR": str(ROOT / ".cache" / "jax")}
+           "LLL_CACHE_DIR": str(ROOT / ".cache" / "jax"), "LLL_WARM": "0"}
     done = subprocess.run([sys.executable, "-c", DRIVER, json.dumps(pages)], cwd=extended_app,
                           capture_output=True, text=True, timeout=900, env=env)
     assert done.returncode == 0, done.stderr[-3000:]

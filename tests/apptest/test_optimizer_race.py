@@ -31,7 +31,6 @@ from tests.apptest.helpers import (
     trace,
     widget,
 )
-from ui import warm
 from ui.controls import MAX_STEPS, format_number
 from ui.start import SIGMA, clip_to_bounds
 
@@ -204,10 +203,7 @@ def test_the_rule_shown_is_the_one_picked():
     assert code(at) == [OPTIMIZERS["momentum"].source.strip()]
 
 
-def test_every_landscape_runs_all_seven(monkeypatch):
-    # Each new surface would start seven tuning sweeps compiling in the background (ui/warm.py) that
-    # nobody asks for here: 120 compilations that slow this and the next tests down.
-    monkeypatch.setattr(warm, "ahead", lambda *args: None)
+def test_every_landscape_runs_all_seven():
     at = fresh()
     for key in LANDSCAPES:
         select(at, landscape=key)

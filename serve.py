@@ -29,13 +29,22 @@ def compile_default_page():
     compile_default_page()
 
 
+def watch_memory():
+    """Keep the server's memory within its budget (engine/memory.py, $LLL_MEMORY_BUDGET_MB)."""
+    from engine.memory import watch
+
+    watch()
+
+
 def warm_up():
-    """Import, then compile. The imports run in their own thread, named IMPORTS_THREAD: app.py waits
-    for it (two threads importing the same package at once can meet a half-initialized module)."""
+    """Import, then compile, then watch the memory. The imports run in their own thread, named
+    IMPORTS_THREAD: app.py waits for it (two threads importing the same package at once can meet a
+    half-initialized module)."""
     imports = threading.Thread(target=import_lessons, name=IMPORTS_THREAD, daemon=True)
     imports.start()
     imports.join()
     compile_default_page()
+    watch_memory()
 
 
 @asynccontextmanager

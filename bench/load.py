@@ -52,6 +52,7 @@ from bench.load_client import ProtocolError, Session
 
 TARGET_P95_MS = 1000.0  # a move still feels like a response, not a wait
 SOAK_GROWTH_PCT = 10.0  # RSS may grow this much after warm-up over a soak
+RELEASED = "memory: released compiled programs"  # engine/memory.py logs it past the memory budget
 PAGES = [(page.path, page.title) for page in app_pages()]  # (URL path, title)
 TITLES = dict(PAGES)
 
@@ -508,6 +509,8 @@ def results_of(args, steps, step_s, samples, rows, primed, server_logs):
                "servers": servers, "timeline": timeline(samples, rows, bucket_s, duration_s),
                "primed": primed, "actions": action_stats(samples), "errors": error_lines(samples, logged),
                "server_tracebacks": sum(len(found) for found in logged.values()),
+               "memory_releases": sum(Path(log).read_text(errors="replace").count(RELEASED)
+                                      for log in server_logs),
                "machine": machine_line(), "samples": samples, "monitor": rows,
                "result": "PASS" if p95 is not None and p95 <= args.target_p95_ms and not overall["errors"]
                else "MISS"}
@@ -535,6 +538,9 @@ def notes(args, results):
         lines.append(f"Soak: RSS growth after {args.warmup_minutes:g} min of warm-up: "
                      f"{', '.join(f'{g:+.1f} %' for g in growth) or '—'} (target ≤ {SOAK_GROWTH_PCT:g} %): "
                      f"{results['soak']}.")
+    if results["memory_releases"]:
+        lines.append(f"Memory: the servers dropped their compiled programs {results['memory_releases']} "
+                     f"times, past their budget (engine/memory.py, $LLL_MEMORY_BUDGET_MB).")
     return lines + results["errors"] + [results["machine"]]
 
 

@@ -1,10 +1,12 @@
-"""A short class on the real server: 5 simulated students for 30 s at a fast pace (``bench.load``).
+"""A short class on the real server: 5 simulated students for 30 s at a fast pace (``bench.load``), the
+server dropping its compiled programs every 5 s (a memory budget of 1 MB).
 
 The load test runs in its own process: Locust patches the standard library for gevent, which the
 other tests in this worker must not meet.
 """
 
 import json
+import os
 import subprocess
 import sys
 
@@ -23,7 +25,10 @@ def results(tmp_path_factory):
     command = [sys.executable, "-m", "bench.load", "--start-server", "--sessions", str(SESSIONS),
                "--minutes", "0.5", "--pace", "0.5-1.5", "--switch", "0.2", "--spawn-seconds", "2",
                "--sample", "1", "--seed", "11", "--json", str(out)]
-    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    # A budget of 1 MB: the server drops its compiled programs at every check (5 s) while the students
+    # move, which must cost them nothing but time (engine/memory.py).
+    env = {**os.environ, "LLL_MEMORY_BUDGET_MB": "1"}
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
     assert run.returncode == 0, f"bench.load failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
     return json.loads(out.read_text())
 
@@ -33,6 +38,12 @@ def test_no_errors(results):
     assert results["overall"]["errors"] == 0, results["errors"]
     assert results["server_tracebacks"] == 0, results["errors"]
     assert not [p for p in results["primed"] if p["errors"]], results["primed"]
+
+
+def test_programs_dropped_under_load_cost_no_error(results):
+    """The server released its compiled programs several times during the class (its memory budget
+    of 1 MB is always exceeded), and test_no_errors holds all the same."""
+    assert results["memory_releases"] >= 3, results["memory_releases"]
 
 
 def test_every_page_visited(results):

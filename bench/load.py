@@ -272,15 +272,17 @@ def overall_stats(samples):
 
 
 def rss_growth(rows, pid, warmup_s):
-    """RSS of a server right after warm-up and at the end (means over 30 s), and the growth in %."""
-    def mean_rss(window):
-        values = [r["servers"][pid]["rss_mb"] for r in rows if window[0] <= r["t"] <= window[1]]
-        return statistics.fmean(values) if values else None
-
-    end = rows[-1]["t"]
-    after, final = mean_rss((warmup_s, warmup_s + 30)), mean_rss((end - 30, end))
-    growth = None if not after or final is None or end < warmup_s + 60 else 100 * (final - after) / after
-    return {"after_warmup_mb": after, "end_mb": final, "growth_pct": growth}
+    """A server's mean RSS over the first and the second half of the time after warm-up, and the growth
+    in %. Means over halves, not short windows: a server that drops its programs past its memory budget
+    (engine/memory.py) saws up and down, and two 30 s windows would read a tooth as growth or loss."""
+    end = rows[-1]["t"] if rows else 0
+    if end < warmup_s + 60:
+        return {"after_warmup_mb": None, "end_mb": None, "growth_pct": None}
+    middle = (warmup_s + end) / 2
+    first = [r["servers"][pid]["rss_mb"] for r in rows if warmup_s <= r["t"] < middle]
+    second = [r["servers"][pid]["rss_mb"] for r in rows if r["t"] >= middle]
+    after, final = statistics.fmean(first), statistics.fmean(second)
+    return {"after_warmup_mb": after, "end_mb": final, "growth_pct": 100 * (final - after) / after}
 
 
 def server_stats(rows, warmup_s):
@@ -327,8 +329,8 @@ def mb(value):
 
 def server_table(stats):
     """One row per server process."""
-    header = ["server pid", "CPU mean (p95, max), % of a core", "RSS start", "after warm-up", "end", "max",
-              "growth after warm-up", "sessions (max)"]
+    header = ["server pid", "CPU mean (p95, max), % of a core", "RSS start", "after warm-up: 1st half (mean)",
+              "2nd half (mean)", "max", "growth after warm-up", "sessions (max)"]
     rows = [[pid, f"{s['cpu_mean_pct']:.0f} % ({s['cpu_p95_pct']:.0f}, {s['cpu_max_pct']:.0f})",
              mb(s["rss_start_mb"]), mb(s["after_warmup_mb"]), mb(s["end_mb"]), mb(s["rss_max_mb"]),
              "—" if s["growth_pct"] is None else f"{s['growth_pct']:+.1f} %", s["sessions_max"]]

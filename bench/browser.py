@@ -246,7 +246,8 @@ def main(argv=None):
     """Measure, then print the table, the first-chart times and the targets."""
     parser = arg_parser(__doc__, quick=False)
     parser.add_argument("--presses", type=int, default=8)
-    parser.add_argument("--pages", default="", help="comma-separated URL paths (gd for the first page)")
+    parser.add_argument("--pages", default="",
+                        help="comma-separated URL paths (gd for the first page; none: the first chart only)")
     args = parser.parse_args(argv)
     wanted = {p if p != "gd" else "" for p in args.pages.split(",")} if args.pages else None
     results = measure(wanted, args.presses)

@@ -1,13 +1,15 @@
 """A bound on the server's memory.
 
-JAX keeps every program it compiles for as long as the process lives: about 30 MB for one network's
-training (measured: 24 Overfitting-page shapes took a process from 0.19 to 0.95 GB, whether compiled
-or loaded from disk), and a class moving sliders meets hundreds of shapes. Past a budget the programs
-are dropped and the freed heap handed back to the system (glibc keeps it otherwise: 0.87 GB after
-dropping, 0.27 GB after ``malloc_trim``). A program needed again is loaded from the persistent
-compilation cache (``engine.cache``) in a fraction of a second, not compiled again. JAX's caches are
-protected by the GIL, so dropping them while other sessions compute is safe; the load test does it
-every few seconds under a class (``tests/load``).
+JAX keeps every program it compiles for as long as the process lives. A network's training is one
+program per shape (layers, points, steps) of about 30 MB: 24 Overfitting-page shapes took a process
+from 0.19 to 0.95 GB, whether compiled or loaded from disk, and a class moving sliders meets hundreds.
+Past a budget the server drops those large programs first (back to 0.31 GB there), and everything
+JAX holds only if that is not enough, then hands the freed heap back to the system (glibc keeps it
+otherwise). A program needed again is loaded from the persistent compilation cache (``engine.cache``)
+in a fraction of a second, not compiled again; the small programs every page runs stay loaded, so
+a release costs only the students whose network is dropped. JAX's caches are protected by the GIL,
+so dropping them while other sessions compute is safe; the load test does it every few seconds under
+a class (``tests/load``).
 """
 
 import ctypes
@@ -44,9 +46,28 @@ def budget_mb():
         return float(DEFAULT_BUDGET_MB)
 
 
-def release():
-    """Drop JAX's compiled programs and traces, collect garbage and return free heap to the system."""
-    jax.clear_caches()
+_LARGE = []  # jitted functions whose programs are large and one per shape: dropped first
+
+
+def large_programs(jitted):
+    """Mark a jitted function whose programs are large and one per shape: a release drops them first."""
+    _LARGE.append(jitted)
+    return jitted
+
+
+def release(budget=None):
+    """Drop the large programs, and all of JAX's caches if the memory is still over ``budget`` MB (or
+    no budget is given); collect garbage and return the freed heap to the system."""
+    for jitted in _LARGE:
+        jitted.clear_cache()
+    _collect()
+    if budget is None or (rss_mb() or 0) > budget:
+        jax.clear_caches()
+        _collect()
+
+
+def _collect():
+    """Collect garbage, then hand the heap's free memory back to the system (glibc only)."""
     gc.collect()
     try:
         ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
@@ -59,7 +80,7 @@ def release_if_over(budget):
     rss = rss_mb()
     if not budget or rss is None or rss <= budget:
         return False
-    release()
+    release(budget)
     LOG.warning("%s: %.0f MB over the budget of %.0f MB, %.0f MB after", RELEASED, rss, budget, rss_mb() or 0)
     return True
 

@@ -28,6 +28,22 @@ def test_release_drops_compiled_programs_that_then_run_again_alike():
     np.testing.assert_array_equal(double(jnp.ones(3)), np.full(3, 3.0))
 
 
+def test_a_release_drops_the_large_programs_first_and_the_rest_only_if_still_over(monkeypatch):
+    monkeypatch.setattr(memory, "_LARGE", [])
+    large = memory.large_programs(jax.jit(lambda x: x - 1))
+    large(jnp.ones(2))
+    small = compiled_twice()
+    memory.release(budget=10**9)  # under this budget once the large programs are gone
+    assert large._cache_size() == 0 and small._cache_size() == 2
+    np.testing.assert_array_equal(large(jnp.ones(2)), np.zeros(2))
+
+
+def test_a_networks_training_is_a_large_program():
+    from engine import training
+
+    assert training._train in memory._LARGE
+
+
 def test_release_if_over_acts_only_past_the_budget(caplog):
     assert memory.rss_mb() > 10
     double = compiled_twice()

@@ -28,7 +28,6 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from engine import memory
 from engine.divergence import NEVER, guarded_step
 from engine.minibatch import batch_weights, epoch_orders
 from engine.nn_landscape import top_eigenvalue_flat
@@ -177,7 +176,6 @@ def _dropout_draws(key, start, eval_every, n, sizes):
             for i, width in enumerate(sizes[1:-1])]
 
 
-@memory.large_programs  # about 30 MB a shape: the first to go when the server's memory is over budget
 @partial(jax.jit, static_argnames=("sizes", "activation", "optimizer_key", "steps", "eval_every",
                                    "snapshot_steps", "init", "with_dropout", "loss", "sharpness_iters"))
 def _train(sizes, activation, optimizer_key, steps, eval_every, snapshot_steps, init, with_dropout, loss,

@@ -25,9 +25,9 @@ def results(tmp_path_factory):
     command = [sys.executable, "-m", "bench.load", "--start-server", "--sessions", str(SESSIONS),
                "--minutes", "0.5", "--pace", "0.5-1.5", "--switch", "0.2", "--spawn-seconds", "2",
                "--sample", "1", "--seed", "11", "--json", str(out)]
-    # A budget of 1 MB: the server drops its compiled programs at every check (5 s) while the students
-    # move, which must cost them nothing but time (engine/memory.py).
-    env = {**os.environ, "LLL_MEMORY_BUDGET_MB": "1"}
+    # A budget of 1 MB and no gap: the server drops its compiled programs at every check (5 s) while
+    # the students move, which must cost them nothing but time (engine/memory.py).
+    env = {**os.environ, "LLL_MEMORY_BUDGET_MB": "1", "LLL_MEMORY_MIN_GAP_S": "0"}
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
     assert run.returncode == 0, f"bench.load failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
     return json.loads(out.read_text())

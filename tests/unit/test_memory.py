@@ -28,22 +28,6 @@ def test_release_drops_compiled_programs_that_then_run_again_alike():
     np.testing.assert_array_equal(double(jnp.ones(3)), np.full(3, 3.0))
 
 
-def test_a_release_drops_the_large_programs_first_and_the_rest_only_if_still_over(monkeypatch):
-    monkeypatch.setattr(memory, "_LARGE", [])
-    large = memory.large_programs(jax.jit(lambda x: x - 1))
-    large(jnp.ones(2))
-    small = compiled_twice()
-    memory.release(budget=10**9)  # under this budget once the large programs are gone
-    assert large._cache_size() == 0 and small._cache_size() == 2
-    np.testing.assert_array_equal(large(jnp.ones(2)), np.zeros(2))
-
-
-def test_a_networks_training_is_a_large_program():
-    from engine import training
-
-    assert training._train in memory._LARGE
-
-
 def test_release_if_over_acts_only_past_the_budget(caplog):
     assert memory.rss_mb() > 10
     double = compiled_twice()
@@ -68,10 +52,29 @@ def test_the_watch_releases_in_the_background_until_stopped():
     stop = threading.Event()
     assert memory.watch(budget=0, stop=stop) is None, "no thread when the bound is off"
     double = compiled_twice()
-    thread = memory.watch(budget=1, every_s=0.05, stop=stop)
+    thread = memory.watch(budget=1, every_s=0.05, stop=stop, gap_s=0)
     deadline = time.monotonic() + 10
     while double._cache_size() and time.monotonic() < deadline:
         time.sleep(0.05)
     stop.set()
     thread.join(timeout=5)
     assert double._cache_size() == 0 and not thread.is_alive()
+
+
+def test_the_watch_releases_at_most_once_a_gap(caplog):
+    stop = threading.Event()
+    with caplog.at_level(logging.WARNING, logger="loss_landscape_lab"):
+        thread = memory.watch(budget=1, every_s=0.02, stop=stop, gap_s=60)
+        time.sleep(0.5)  # 25 checks, every one over the budget
+        stop.set()
+        thread.join(timeout=5)
+    assert caplog.text.count(memory.RELEASED) == 1
+
+
+@pytest.mark.parametrize("setting,gap", [(None, memory.DEFAULT_GAP_S), ("0", 0), ("30", 30), ("x", 120)])
+def test_gap_from_the_environment(monkeypatch, setting, gap):
+    if setting is None:
+        monkeypatch.delenv(memory.GAP_ENV, raising=False)
+    else:
+        monkeypatch.setenv(memory.GAP_ENV, setting)
+    assert memory.min_gap_s() == gap

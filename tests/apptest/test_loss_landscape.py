@@ -180,6 +180,27 @@ def test_the_network_from_the_overfitting_page_is_the_one_trained_there():
     assert at.toggle and any(t.key == "with_l2" for t in at.toggle)
 
 
+@pytest.mark.parametrize("train_steps", [500, 1000])
+def test_the_plane_of_a_path_whose_snapshots_miss_its_evaluations(train_steps):
+    """500 or 1000 steps: a snapshot every 25 or 50 steps, an evaluation every 20 (the plane once raised
+    ValueError there). The path's losses are its snapshots' training losses, computed here by mlp."""
+    at = helpers.fresh("pages/overfitting/page.py", timeout=300)
+    select(at, depth=1, width=2, train_steps=train_steps)
+    at.switch_page(PAGE)
+    at.run()
+    select(at, net="overfitting")
+    assert_healthy(at, f"the plane after {train_steps} steps")
+    settings = at.session_state["_networks.last"]
+    assert (settings["steps"], settings["width"]) == (train_steps, 2)
+    trained = lesson.networks.training(settings)
+    snapshots, (x, y) = trained.history.snapshots, trained.train_set
+    expected = [mlp.data_loss(jax.tree.map(lambda leaf, i=i: leaf[i], snapshots), x, y,
+                              activation=settings["activation"]) for i in range(len(snapshots[0][0]))]
+    (run,) = component_args(at, "path")["figure"]["runs"]
+    # float32 on both sides, vmapped there and one by one here: a few ulps apart at most.
+    np.testing.assert_allclose(float32s(run["loss"]), np.asarray(expected), rtol=1e-5)
+
+
 @pytest.mark.parametrize("query", [
     {"net": "nope", "view": "<script>alert(1)</script>", "extent": "1e309", "eta": "nan", "dir_seed": "-5"},
     {"view": "edge", "eta": "0.6"},

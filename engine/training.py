@@ -160,12 +160,11 @@ def _snapshot(snaps, snapshot_steps, k, params):
     return jax.tree.map(lambda s, p: s.at[slot].set(jnp.where(hit.any(), p, s[slot])), snaps, params)
 
 
-def _observe(carry, params, k, metrics, num):
-    """Evaluation bookkeeping at step k: early-stopping state, best params and snapshot."""
-    es, best, snaps, snapshot_steps = carry
+def _observe(carry, params, metrics, num):
+    """Evaluation bookkeeping: early-stopping state and best params."""
+    es, best = carry
     es, improved = early_stopping_update(es, metrics[1], num["patience"], num["min_delta"])
-    best = jax.tree.map(lambda p, b: jnp.where(improved, p, b), params, best)
-    return es, best, _snapshot(snaps, snapshot_steps, k, params), snapshot_steps
+    return es, jax.tree.map(lambda p, b: jnp.where(improved, p, b), params, best)
 
 
 def _dropout_draws(key, start, eval_every, n, sizes):
@@ -202,20 +201,29 @@ def _train(sizes, activation, optimizer_key, steps, eval_every, snapshot_steps, 
         sharpness, vector = _sharpness(params, vector, activation, loss, sharpness_iters, num, data_train)
         return (*metrics, sharpness), vector
 
+    def snapshot_and_step(carry, k_and_uniforms):
+        """Keep the params after k updates if k is a snapshot step (any step: snapshots need not fall on
+        evaluations), then update."""
+        inner, snaps = carry
+        snaps = _snapshot(snaps, snap_steps, k_and_uniforms[0], inner[0])
+        return (step(inner, k_and_uniforms)[0], snaps), None
+
     def block(carry, start):
-        (params, state, diverged_at), watch, vector = carry
-        metrics, vector = evaluate(params, vector)
-        watch = _observe(watch, params, start, metrics, num)
+        (inner, snaps), watch, vector = carry
+        metrics, vector = evaluate(inner[0], vector)
+        watch = _observe(watch, inner[0], metrics, num)
         draws = _dropout_draws(dropout_key, start, eval_every, n, sizes) if with_dropout else None
-        inner, _ = jax.lax.scan(step, (params, state, diverged_at), (start + jnp.arange(eval_every), draws))
-        return (inner, watch, vector), metrics
+        ks = start + jnp.arange(eval_every)
+        (inner, snaps), _ = jax.lax.scan(snapshot_and_step, (inner, snaps), (ks, draws))
+        return ((inner, snaps), watch, vector), metrics
 
     blocks = -(-steps // eval_every)
     starts = jnp.arange(blocks, dtype=jnp.int32) * eval_every
-    carry = ((params, state, jnp.int32(NEVER)), (early_stopping_init(), params, snaps, snap_steps), vector)
-    ((params, _, diverged_at), watch, vector), metrics = jax.lax.scan(block, carry, starts)
+    carry = (((params, state, jnp.int32(NEVER)), snaps), (early_stopping_init(), params), vector)
+    (((params, _, diverged_at), snaps), watch, vector), metrics = jax.lax.scan(block, carry, starts)
     last, _ = evaluate(params, vector)
-    es, best, snaps, _ = _observe(watch, params, jnp.int32(steps), last, num)
+    es, best = _observe(watch, params, last, num)
+    snaps = _snapshot(snaps, snap_steps, jnp.int32(steps), params)
     *metrics, sharpness = (jnp.append(m, end) for m, end in zip(metrics, last, strict=True))
     eval_steps = jnp.append(starts, steps)
     stopped_at = jnp.where(es.stopped == NEVER, NEVER, eval_steps[es.stopped])

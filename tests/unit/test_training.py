@@ -110,6 +110,22 @@ def test_steps_not_a_multiple_of_eval_every_stop_exactly_at_steps(circle):
     assert not np.allclose(a.snapshots[0][0][-1], a.snapshots[0][0][0]), "the weights moved"
 
 
+def test_snapshots_between_evaluations_are_the_weights_at_their_step(circle):
+    """100 steps in 5 snapshots (every 25 steps), evaluations every 10: the snapshot at step 25 is the
+    last weights of the same run stopped at 25 (they were once the initial weights, whose slots only
+    evaluations filled)."""
+    common = dict(batch_size=16, seed=2, dropout_rate=0.0, eval_every=10)
+    full = train(SIZES, "tanh", "sgd", {"learning_rate": 0.3}, *circle, steps=100, snapshots=5, **common)
+    short = train(SIZES, "tanh", "sgd", {"learning_rate": 0.3}, *circle, steps=25, snapshots=2, **common)
+    assert list(full.snapshot_steps) == [0, 25, 50, 75, 100]
+    for (w_full, b_full), (w_short, b_short) in zip(full.snapshots, short.snapshots, strict=True):
+        # The same 25 updates, the last block cut short in one run: a few float32 ulps at most.
+        np.testing.assert_allclose(w_full[1], w_short[-1], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(b_full[1], b_short[-1], rtol=1e-5, atol=1e-6)
+    weights = full.snapshots[0][0]
+    assert all(not np.allclose(weights[i], weights[0]) for i in range(1, 5)), "every later snapshot moved"
+
+
 def test_the_same_settings_give_bit_identical_runs_and_dropout_changes_them(circle):
     # The structure of test_moving_numeric_sliders_never_recompiles (40 steps, blocks of 10, 5 snapshots):
     # one compiled program serves both tests.

@@ -180,11 +180,11 @@ def test_the_network_from_the_overfitting_page_is_the_one_trained_there():
     assert at.toggle and any(t.key == "with_l2" for t in at.toggle)
 
 
-@pytest.mark.parametrize("train_steps", [500])
-def test_the_plane_of_a_path_whose_snapshots_miss_its_evaluations(train_steps):
+def test_the_plane_of_a_path_whose_snapshots_miss_its_evaluations():
     """500 steps: a snapshot every 25 steps, an evaluation every 20 (the plane once raised ValueError
     there, and with 1000 steps). The path's losses are its snapshots' training losses, computed here by
     mlp (tests/unit/test_training.py checks the snapshots themselves)."""
+    train_steps = 500
     at = helpers.fresh("pages/overfitting/page.py", timeout=300)
     select(at, depth=1, width=2, train_steps=train_steps)
     at.switch_page(PAGE)

@@ -38,14 +38,19 @@ def test_release_if_over_acts_only_past_the_budget(caplog):
     assert double._cache_size() == 0 and memory.RELEASED in caplog.text
 
 
-@pytest.mark.parametrize("setting,budget", [(None, memory.DEFAULT_BUDGET_MB), ("1500", 1500), ("0", 0),
-                                            ("-5", 0), ("lots", memory.DEFAULT_BUDGET_MB)])
-def test_budget_from_the_environment(monkeypatch, setting, budget):
+BUDGET, GAP = (memory.BUDGET_ENV, memory.budget_mb), (memory.GAP_ENV, memory.min_gap_s)
+
+
+@pytest.mark.parametrize("name,read,setting,value", [
+    (*BUDGET, None, memory.DEFAULT_BUDGET_MB), (*BUDGET, "1500", 1500), (*BUDGET, "0", 0), (*BUDGET, "-5", 0),
+    (*BUDGET, "lots", memory.DEFAULT_BUDGET_MB),
+    (*GAP, None, memory.DEFAULT_GAP_S), (*GAP, "0", 0), (*GAP, "30", 30), (*GAP, "x", memory.DEFAULT_GAP_S)])
+def test_settings_from_the_environment(monkeypatch, name, read, setting, value):
     if setting is None:
-        monkeypatch.delenv(memory.BUDGET_ENV, raising=False)
+        monkeypatch.delenv(name, raising=False)
     else:
-        monkeypatch.setenv(memory.BUDGET_ENV, setting)
-    assert memory.budget_mb() == budget
+        monkeypatch.setenv(name, setting)
+    assert read() == value
 
 
 def test_the_watch_releases_in_the_background_until_stopped():
@@ -69,12 +74,3 @@ def test_the_watch_releases_at_most_once_a_gap(caplog):
         stop.set()
         thread.join(timeout=5)
     assert caplog.text.count(memory.RELEASED) == 1
-
-
-@pytest.mark.parametrize("setting,gap", [(None, memory.DEFAULT_GAP_S), ("0", 0), ("30", 30), ("x", 120)])
-def test_gap_from_the_environment(monkeypatch, setting, gap):
-    if setting is None:
-        monkeypatch.delenv(memory.GAP_ENV, raising=False)
-    else:
-        monkeypatch.setenv(memory.GAP_ENV, setting)
-    assert memory.min_gap_s() == gap

@@ -7,7 +7,7 @@ from ui import warm
 
 
 def started(key, fn, monkeypatch, setting="1"):
-    """Call ``ahead`` twice with the same key and wait for its threads; the calls fn received."""
+    """Call ``ahead`` twice with the same key, wait for the threads it started and return them."""
     monkeypatch.setenv("LLL_WARM", setting)
     before = list(warm._threads)
     for _ in range(2):
